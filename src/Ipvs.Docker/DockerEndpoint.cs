@@ -1,0 +1,17 @@
+namespace Ipvs.Docker;
+
+/// <summary>Where the Docker engine listens: <c>DOCKER_HOST</c> if set, else the local unix socket.</summary>
+public static class DockerEndpoint
+{
+    public const string DefaultUri = "unix:///var/run/docker.sock";
+
+    public static Uri Resolve(string? configured, string? dockerHostVariable)
+    {
+        string text = !string.IsNullOrWhiteSpace(configured) ? configured
+            : !string.IsNullOrWhiteSpace(dockerHostVariable) ? dockerHostVariable
+            : DefaultUri;
+        return Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && uri.Scheme is "unix" or "tcp" or "http" or "https"
+            ? uri
+            : throw new ArgumentException($"Docker endpoint '{text}' is not a unix://, tcp:// or http(s):// URI.", nameof(configured));
+    }
+}
