@@ -1,0 +1,86 @@
+# ipvs-agent: build, test (host + the user-mode Linux lab), demo, benchmarks.
+# `make demo` and `make test` are the two commands a newcomer runs on a fresh Debian 12 machine;
+# both install what they need first (apt packages through vagrant/provision/install-packages.sh).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+CONFIGURATION ?= Release
+DOTNET ?= dotnet
+LAB := vagrant/lab/run
+RUN_TESTS := tests/run-tests
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+BIN = bin/$(CONFIGURATION)/net10.0
+UNIT_TESTS := $(foreach p,Core Netlink Docker Agent,tests/Ipvs.$(p).Tests/$(BIN)/Ipvs.$(p).Tests.dll)
+LAB_TESTS := tests/Ipvs.Integration.Tests/$(BIN)/Ipvs.Integration.Tests.dll
+
+.PHONY: deps build build-all native test unit-test lab-test lab-selftest demo bench lab-shell vagrant-validate clean
+
+## deps: install the apt packages the lab and the build need (skipped when all are present)
+deps:
+	vagrant/provision/install-packages.sh --lab
+
+## build: publish the ipvs-agent executable to artifacts/ipvs-agent
+build:
+	$(DOTNET) publish src/Ipvs.Agent/Ipvs.Agent.csproj -c $(CONFIGURATION) -o artifacts/ipvs-agent --nologo
+
+## build-all: compile the whole solution (sources, tests, benchmarks)
+build-all:
+	$(DOTNET) build Ipvs.sln -c $(CONFIGURATION) --nologo
+
+## native: the C probe of kernel constants and the C reference IPVS writer
+native:
+	$(MAKE) -C native
+
+## test: unit tests on the host, then the integration tests inside the lab kernel; one closing line
+test: deps native build-all build
+	@$(RUN_TESTS) --reset
+	$(RUN_TESTS) $(UNIT_TESTS)
+	$(RUN_TESTS) --lab $(LAB_TESTS)
+	$(MAKE) --no-print-directory lab-selftest
+	@$(RUN_TESTS) --summary
+
+## unit-test: only the host unit tests (fast; no lab)
+unit-test: native build-all
+	@$(RUN_TESTS) --reset
+	$(RUN_TESTS) $(UNIT_TESTS)
+	@$(RUN_TESTS) --summary
+
+## lab-test: only the integration tests inside the lab
+lab-test: build-all build
+	@$(RUN_TESTS) --reset
+	$(RUN_TESTS) --lab $(LAB_TESTS)
+	@$(RUN_TESTS) --summary
+
+## lab-selftest: the lab's own contract (exit codes, timeouts, isolation, Docker), recorded in the test summary
+lab-selftest:
+	@out=$$(mktemp); rc=0; vagrant/lab/selftest --docker 2>&1 | tee "$$out" || rc=$$?; \
+	line=$$(grep -E '^lab-selftest: [0-9]+ passed, [0-9]+ failed' "$$out" | tail -n 1); rm -f "$$out"; \
+	if [[ -z $$line ]]; then $(RUN_TESTS) --record lab-selftest 0 1 lab; \
+	else $(RUN_TESTS) --record lab-selftest $$(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"$$line") lab; fi
+
+## demo: boot the lab, start labelled containers, run the agent, show ipvsadm -Ln and traffic through the VIP
+demo: deps build
+	vagrant/demo/run
+
+## bench: BenchmarkDotNet micro-benchmarks on the host, then the IPVS load comparison inside the lab
+bench: deps native build-all build
+	$(DOTNET) tests/Ipvs.Benchmarks/$(BIN)/Ipvs.Benchmarks.dll --filter '*' --join --job short
+	tests/Ipvs.Benchmarks/scripts/lab-bench
+
+## lab-shell: an interactive root shell inside the lab kernel (add LAB_FLAGS=--docker for dockerd)
+lab-shell: deps
+	$(LAB) $(LAB_FLAGS) -- bash -l
+
+## vagrant-validate: check the 3-node Vagrantfile (installs vagrant without recommends if missing)
+vagrant-validate:
+	vagrant/validate
+
+clean:
+	rm -rf artifacts BenchmarkDotNet.Artifacts
+	$(MAKE) -C native clean || true
+	find src tests -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
