@@ -124,7 +124,7 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
             return false;
         }
 
-        if (!IPAddress.TryParse(text, out IPAddress? parsed) || parsed.ScopeId != 0)
+        if (!IPAddress.TryParse(text, out IPAddress? parsed) || (parsed.AddressFamily == AddressFamily.InterNetworkV6 && parsed.ScopeId != 0))
         {
             address = default;
             return false;
