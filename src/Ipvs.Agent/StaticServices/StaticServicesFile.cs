@@ -1,0 +1,503 @@
+using System.Globalization;
+using Ipvs.Core.Desired;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Ipvs.Agent.StaticServices;
+
+/// <summary>The outcome of reading a static services file: declarations only when there are no errors at all.</summary>
+public sealed record StaticServicesResult(IReadOnlyList<ServiceDeclaration> Declarations, IReadOnlyList<string> Errors)
+{
+    public bool IsValid => Errors.Count == 0;
+}
+
+/// <summary>
+/// Reads the static services YAML file. The whole file is validated before anything is used, and every error is
+/// reported as <c>file:line: path.to.field: problem, got "value"</c>. Unknown keys are errors, so typos never pass.
+/// </summary>
+/// <remarks>
+/// Defaults: <c>protocol: tcp</c>, <c>scheduler: wlc</c>, <c>persistence: 0</c>, per server <c>weight: 1</c> and
+/// <c>method: nat</c>. A real server's port may be omitted: NAT then uses the service's port, and direct routing,
+/// tunnelling and local delivery, which never change the port, take the service's port (0 for firewall marks) and
+/// refuse any other.
+/// </remarks>
+public static partial class StaticServicesFile
+{
+    private static readonly string[] Schedulers = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"];
+    private static readonly string[] ServiceKeys = ["name", "vip", "port", "protocol", "fwmark", "family", "scheduler", "persistence", "netmask", "pe", "flags", "servers"];
+    private static readonly string[] ServerKeys = ["address", "weight", "method", "upper-threshold", "lower-threshold", "tunnel-type", "tunnel-port", "tunnel-checksum"];
+
+    public static StaticServicesResult Load(string path) => Parse(path, File.ReadAllText(path));
+
+    public static StaticServicesResult Parse(string fileName, string yaml)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        ArgumentNullException.ThrowIfNull(yaml);
+        var reader = new FileReader(fileName);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException exception)
+        {
+            return new StaticServicesResult([], [$"{fileName}:{exception.Start.Line}: {exception.Message}{BracketHint(yaml, exception.Start.Line)}"]);
+        }
+
+        List<ServiceDeclaration> declarations = stream.Documents.Count == 0
+            ? reader.Fail<List<ServiceDeclaration>>(1, "file", "is empty; expected a 'services:' list", [])
+            : reader.ReadFile(stream.Documents[0].RootNode);
+        return reader.Errors.Count == 0
+            ? new StaticServicesResult(declarations, [])
+            : new StaticServicesResult([], reader.Errors);
+    }
+
+    /// <summary>An unquoted <c>[fd00::2]:8080</c> is a YAML list followed by junk; say so rather than leave only the YAML parser's words.</summary>
+    private static string BracketHint(string yaml, long line)
+    {
+        string[] lines = yaml.Split('\n');
+        for (long number = Math.Max(1, line - 1); number <= Math.Min(line, lines.Length); number++)
+        {
+            if (BracketedEndpoint().IsMatch(lines[number - 1]))
+            {
+                return $" (line {number}: quote bracketed IPv6 addresses, e.g. address: \"[fd00::2]:8080\")";
+            }
+        }
+
+        return string.Empty;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@":\s*\[[0-9A-Fa-f:.]+\]:\d")]
+    private static partial System.Text.RegularExpressions.Regex BracketedEndpoint();
+
+    private sealed class FileReader(string fileName)
+    {
+        public List<string> Errors { get; } = [];
+
+        public void Report(long line, string path, string problem) => Errors.Add($"{fileName}:{line}: {path}: {problem}");
+
+        /// <summary>Reports and returns <paramref name="fallback"/>, so a field read can go on to find further errors.</summary>
+        public T Fail<T>(long line, string path, string problem, T fallback)
+        {
+            Report(line, path, problem);
+            return fallback;
+        }
+
+        public List<ServiceDeclaration> ReadFile(YamlNode root)
+        {
+            var declarations = new List<ServiceDeclaration>();
+            if (root is not YamlMappingNode mapping)
+            {
+                return Fail(root.Start.Line, "file", $"must be a mapping with a 'services:' list, got {Describe(root)}", declarations);
+            }
+
+            Dictionary<string, YamlNode> fields = Fields(mapping, string.Empty, ["services"]);
+            if (!fields.TryGetValue("services", out YamlNode? servicesNode))
+            {
+                return Fail(root.Start.Line, "services", "is missing", declarations);
+            }
+
+            if (servicesNode is not YamlSequenceNode services)
+            {
+                return Fail(servicesNode.Start.Line, "services", $"must be a list, got {Describe(servicesNode)}", declarations);
+            }
+
+            var keys = new Dictionary<VirtualServiceKey, string>();
+            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (int i = 0; i < services.Children.Count; i++)
+            {
+                string path = $"services[{i}]";
+                YamlNode node = services.Children[i];
+                if (ReadService(node, path) is not { } declaration)
+                {
+                    continue;
+                }
+
+                if (!names.TryAdd(declaration.Source.Name!, path))
+                {
+                    Report(node.Start.Line, $"{path}.name", $"\"{declaration.Source.Name}\" is already the name of {names[declaration.Source.Name!]}");
+                }
+
+                if (!keys.TryAdd(declaration.Service.Key, path))
+                {
+                    Report(node.Start.Line, path, $"same service as {keys[declaration.Service.Key]} ({declaration.Service.Key})");
+                    continue;
+                }
+
+                declarations.Add(declaration);
+            }
+
+            return declarations;
+        }
+
+        private ServiceDeclaration? ReadService(YamlNode node, string path)
+        {
+            if (node is not YamlMappingNode mapping)
+            {
+                return Fail<ServiceDeclaration?>(node.Start.Line, path, $"must be a mapping, got {Describe(node)}", null);
+            }
+
+            int errorsBefore = Errors.Count;
+            Dictionary<string, YamlNode> fields = Fields(mapping, path, ServiceKeys);
+            string? name = fields.TryGetValue("name", out YamlNode? nameNode)
+                ? Text(nameNode, $"{path}.name", "must be a non-empty name")
+                : Fail<string?>(mapping.Start.Line, $"{path}.name", "is missing", null);
+
+            VirtualServiceKey? key = ReadServiceKey(mapping, fields, path);
+            IpFamily family = key?.Family ?? IpFamily.V4;
+
+            string scheduler = fields.TryGetValue("scheduler", out YamlNode? schedulerNode)
+                ? OneOf(schedulerNode, $"{path}.scheduler", Schedulers) ?? VirtualService.DefaultScheduler
+                : VirtualService.DefaultScheduler;
+            uint persistence = fields.TryGetValue("persistence", out YamlNode? persistenceNode)
+                ? Number(persistenceNode, $"{path}.persistence", 0, uint.MaxValue, "seconds") is { } seconds ? (uint)seconds : 0
+                : 0;
+            byte fullPrefix = VirtualService.FullPrefix(family);
+            byte netmask = fullPrefix;
+            if (fields.TryGetValue("netmask", out YamlNode? netmaskNode))
+            {
+                netmask = (byte)(Number(netmaskNode, $"{path}.netmask", 1, fullPrefix, "prefix length") ?? fullPrefix);
+                if (persistence == 0)
+                {
+                    Report(netmaskNode.Start.Line, $"{path}.netmask", "only applies with persistence; set persistence too");
+                }
+            }
+
+            string? persistenceEngine = fields.TryGetValue("pe", out YamlNode? peNode) ? OneOf(peNode, $"{path}.pe", ["sip"]) : null;
+            ServiceFlags flags = persistence > 0 ? ServiceFlags.Persistent : ServiceFlags.None;
+            if (fields.TryGetValue("flags", out YamlNode? flagsNode))
+            {
+                flags |= ReadFlags(flagsNode, $"{path}.flags", scheduler);
+            }
+
+            var servers = new List<RealServer>();
+            if (fields.TryGetValue("servers", out YamlNode? serversNode))
+            {
+                if (serversNode is not YamlSequenceNode serverList)
+                {
+                    Report(serversNode.Start.Line, $"{path}.servers", $"must be a list, got {Describe(serversNode)}");
+                }
+                else
+                {
+                    var seen = new Dictionary<RealServerKey, string>();
+                    for (int j = 0; j < serverList.Children.Count; j++)
+                    {
+                        string serverPath = $"{path}.servers[{j}]";
+                        if (key is { } serviceKey && ReadServer(serverList.Children[j], serverPath, serviceKey) is { } server)
+                        {
+                            if (seen.TryAdd(server.Key, $"servers[{j}]"))
+                            {
+                                servers.Add(server);
+                            }
+                            else
+                            {
+                                Report(serverList.Children[j].Start.Line, $"{serverPath}.address", $"same real server as {seen[server.Key]} ({server.Key})");
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (Errors.Count > errorsBefore || key is null || name is null)
+            {
+                return null;
+            }
+
+            var service = new VirtualService(key.Value, scheduler, flags, persistence, netmask, persistenceEngine);
+            return new ServiceDeclaration(DesiredSource.StaticFile(fileName, name), service, servers);
+        }
+
+        private VirtualServiceKey? ReadServiceKey(YamlMappingNode mapping, Dictionary<string, YamlNode> fields, string path)
+        {
+            bool hasVip = fields.TryGetValue("vip", out YamlNode? vipNode);
+            bool hasMark = fields.TryGetValue("fwmark", out YamlNode? markNode);
+            if (hasVip == hasMark)
+            {
+                return Fail<VirtualServiceKey?>(mapping.Start.Line, path, hasVip ? "has both vip and fwmark; use one" : "needs a vip (with port) or an fwmark", null);
+            }
+
+            if (hasMark)
+            {
+                foreach (string addressOnly in new[] { "port", "protocol" })
+                {
+                    if (fields.TryGetValue(addressOnly, out YamlNode? extra))
+                    {
+                        Report(extra.Start.Line, $"{path}.{addressOnly}", "does not apply to an fwmark service (it matches any marked packet)");
+                    }
+                }
+
+                IpFamily markFamily = IpFamily.V4;
+                if (fields.TryGetValue("family", out YamlNode? familyNode))
+                {
+                    markFamily = OneOf(familyNode, $"{path}.family", ["ipv4", "ipv6"]) == "ipv6" ? IpFamily.V6 : IpFamily.V4;
+                }
+
+                return Number(markNode!, $"{path}.fwmark", 1, uint.MaxValue, null) is { } mark
+                    ? VirtualServiceKey.ForFirewallMark(markFamily, (uint)mark)
+                    : null;
+            }
+
+            if (fields.TryGetValue("family", out YamlNode? vipFamily))
+            {
+                Report(vipFamily.Start.Line, $"{path}.family", "only applies to fwmark services; a vip's family is its own");
+            }
+
+            NetAddress? vip = null;
+
+            // Unquoted, `vip: [fd00::10]` is a one-item YAML list; take it as the bracketed address it was meant to be.
+            YamlNode vipValue = vipNode is YamlSequenceNode { Children: [YamlScalarNode { Value: { } inner } item] } && inner.Contains(':', StringComparison.Ordinal)
+                ? item
+                : vipNode!;
+            if (Scalar(vipValue, $"{path}.vip", "must be an IPv4 or IPv6 address") is { } vipText)
+            {
+                vip = NetAddress.TryParse(vipText, out NetAddress parsed)
+                    ? parsed
+                    : Fail<NetAddress?>(vipNode!.Start.Line, $"{path}.vip", $"must be an IPv4 or IPv6 address, got \"{vipText}\"", null);
+            }
+
+            long? port = fields.TryGetValue("port", out YamlNode? portNode)
+                ? Number(portNode, $"{path}.port", 0, ushort.MaxValue, null)
+                : Fail<long?>(mapping.Start.Line, $"{path}.port", "is missing (a vip service needs a port)", null);
+            string protocol = fields.TryGetValue("protocol", out YamlNode? protocolNode)
+                ? OneOf(protocolNode, $"{path}.protocol", ["tcp", "udp", "sctp"]) ?? "tcp"
+                : "tcp";
+            IpvsProtocol ipvsProtocol = protocol switch
+            {
+                "udp" => IpvsProtocol.Udp,
+                "sctp" => IpvsProtocol.Sctp,
+                _ => IpvsProtocol.Tcp,
+            };
+            return vip is { } address && port is { } number ? VirtualServiceKey.ForAddress(ipvsProtocol, address, (ushort)number) : null;
+        }
+
+        private ServiceFlags ReadFlags(YamlNode node, string path, string scheduler)
+        {
+            if (node is not YamlSequenceNode list)
+            {
+                return Fail(node.Start.Line, path, $"must be a list such as [one-packet, sh-fallback], got {Describe(node)}", ServiceFlags.None);
+            }
+
+            ServiceFlags flags = ServiceFlags.None;
+            for (int i = 0; i < list.Children.Count; i++)
+            {
+                string itemPath = $"{path}[{i}]";
+                string? flag = OneOf(list.Children[i], itemPath, ["one-packet", "sh-fallback", "sh-port", "mh-fallback", "mh-port"]);
+                string? needed = flag?.StartsWith("sh-", StringComparison.Ordinal) == true ? "sh"
+                    : flag?.StartsWith("mh-", StringComparison.Ordinal) == true ? "mh" : null;
+                if (needed is not null && scheduler != needed)
+                {
+                    Report(list.Children[i].Start.Line, itemPath, $"{flag} only applies with scheduler {needed}, not {scheduler}");
+                }
+
+                flags |= flag switch
+                {
+                    "one-packet" => ServiceFlags.OnePacket,
+                    "sh-fallback" or "mh-fallback" => ServiceFlags.ShFallback,
+                    "sh-port" or "mh-port" => ServiceFlags.ShPort,
+                    _ => ServiceFlags.None,
+                };
+            }
+
+            return flags;
+        }
+
+        private RealServer? ReadServer(YamlNode node, string path, VirtualServiceKey service)
+        {
+            if (node is not YamlMappingNode mapping)
+            {
+                return Fail<RealServer?>(node.Start.Line, path, $"must be a mapping, got {Describe(node)}", null);
+            }
+
+            int errorsBefore = Errors.Count;
+            Dictionary<string, YamlNode> fields = Fields(mapping, path, ServerKeys);
+            string methodName = fields.TryGetValue("method", out YamlNode? methodNode)
+                ? OneOf(methodNode, $"{path}.method", ["nat", "dr", "tun", "local"]) ?? "nat"
+                : "nat";
+            ForwardingMethod method = methodName switch
+            {
+                "dr" => ForwardingMethod.Route,
+                "tun" => ForwardingMethod.Tunnel,
+                "local" => ForwardingMethod.Local,
+                _ => ForwardingMethod.Masquerade,
+            };
+
+            NetAddress address = default;
+            ushort port = 0;
+            if (!fields.TryGetValue("address", out YamlNode? addressNode))
+            {
+                Report(mapping.Start.Line, $"{path}.address", "is missing");
+            }
+            else if (Scalar(addressNode, $"{path}.address", "must be an address such as 10.1.1.2:8080 or [fd00::2]:8080") is { } text)
+            {
+                if (!KeyText.TryParseEndpoint(text, out address, out ushort? givenPort))
+                {
+                    Report(addressNode.Start.Line, $"{path}.address", $"must be an address such as 10.1.1.2:8080 or [fd00::2]:8080, got \"{text}\"");
+                }
+                else
+                {
+                    port = ReadServerPort(addressNode, $"{path}.address", service, method, givenPort);
+                    if (address.Family != service.Family && method != ForwardingMethod.Tunnel)
+                    {
+                        Report(addressNode.Start.Line, $"{path}.address", $"is {FamilyName(address.Family)} but the service is {FamilyName(service.Family)} (only tun may mix families)");
+                    }
+                }
+            }
+
+            int weight = fields.TryGetValue("weight", out YamlNode? weightNode)
+                ? (int)(Number(weightNode, $"{path}.weight", 0, int.MaxValue, null) ?? 1)
+                : 1;
+            uint upper = fields.TryGetValue("upper-threshold", out YamlNode? upperNode)
+                ? (uint)(Number(upperNode, $"{path}.upper-threshold", 0, uint.MaxValue, "connections") ?? 0)
+                : 0;
+            uint lower = fields.TryGetValue("lower-threshold", out YamlNode? lowerNode)
+                ? (uint)(Number(lowerNode, $"{path}.lower-threshold", 0, uint.MaxValue, "connections") ?? 0)
+                : 0;
+            if (upper != 0 && lower > upper)
+            {
+                Report(lowerNode!.Start.Line, $"{path}.lower-threshold", $"must not exceed upper-threshold ({upper}), got {lower}");
+            }
+
+            (TunnelType tunnelType, ushort tunnelPort, TunnelFlags tunnelFlags) = ReadTunnel(fields, path, method);
+            return Errors.Count > errorsBefore
+                ? null
+                : new RealServer(address, port, method, weight, upper, lower, tunnelType, tunnelPort, tunnelFlags);
+        }
+
+        private ushort ReadServerPort(YamlNode node, string path, VirtualServiceKey service, ForwardingMethod method, ushort? givenPort)
+        {
+            if (method == ForwardingMethod.Masquerade)
+            {
+                return givenPort ?? service.Port;
+            }
+
+            // Direct routing, tunnelling and local delivery forward the packet unchanged, so the kernel ignores any other port.
+            if (givenPort is { } other && other != service.Port)
+            {
+                Report(node.Start.Line, path, $"{MethodName(method)} does not change the port: omit it or use {service.Port}, got {other}");
+            }
+
+            return service.Port;
+        }
+
+        private (TunnelType, ushort, TunnelFlags) ReadTunnel(Dictionary<string, YamlNode> fields, string path, ForwardingMethod method)
+        {
+            bool hasType = fields.TryGetValue("tunnel-type", out YamlNode? typeNode);
+            bool hasPort = fields.TryGetValue("tunnel-port", out YamlNode? portNode);
+            bool hasChecksum = fields.TryGetValue("tunnel-checksum", out YamlNode? checksumNode);
+            if (method != ForwardingMethod.Tunnel)
+            {
+                foreach ((bool present, YamlNode? node, string key) in new[] { (hasType, typeNode, "tunnel-type"), (hasPort, portNode, "tunnel-port"), (hasChecksum, checksumNode, "tunnel-checksum") })
+                {
+                    if (present)
+                    {
+                        Report(node!.Start.Line, $"{path}.{key}", "only applies with method: tun");
+                    }
+                }
+
+                return (TunnelType.IpIp, 0, TunnelFlags.NoChecksum);
+            }
+
+            TunnelType type = (hasType ? OneOf(typeNode!, $"{path}.tunnel-type", ["ipip", "gue", "gre"]) : "ipip") switch
+            {
+                "gue" => TunnelType.Gue,
+                "gre" => TunnelType.Gre,
+                _ => TunnelType.IpIp,
+            };
+            ushort port = 0;
+            if (type == TunnelType.Gue)
+            {
+                port = hasPort
+                    ? (ushort)(Number(portNode!, $"{path}.tunnel-port", 1, ushort.MaxValue, null) ?? 0)
+                    : Fail<ushort>(fields["tunnel-type"].Start.Line, $"{path}.tunnel-port", "is missing (gue needs the UDP port of the remote end)", 0);
+            }
+            else if (hasPort)
+            {
+                Report(portNode!.Start.Line, $"{path}.tunnel-port", "only applies with tunnel-type: gue");
+            }
+
+            TunnelFlags checksum = TunnelFlags.NoChecksum;
+            if (hasChecksum)
+            {
+                if (type == TunnelType.IpIp)
+                {
+                    Report(checksumNode!.Start.Line, $"{path}.tunnel-checksum", "only applies with tunnel-type: gue or gre");
+                }
+
+                checksum = OneOf(checksumNode!, $"{path}.tunnel-checksum", ["none", "csum", "remcsum"]) switch
+                {
+                    "csum" => TunnelFlags.Checksum,
+                    "remcsum" => TunnelFlags.RemoteChecksum,
+                    _ => TunnelFlags.NoChecksum,
+                };
+            }
+
+            return (type, port, checksum);
+        }
+
+        private Dictionary<string, YamlNode> Fields(YamlMappingNode mapping, string path, string[] allowed)
+        {
+            var fields = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            string prefix = path.Length == 0 ? string.Empty : path + ".";
+            foreach ((YamlNode keyNode, YamlNode value) in mapping.Children)
+            {
+                string key = keyNode is YamlScalarNode { Value: { } text } ? text : keyNode.ToString();
+                if (!allowed.Contains(key, StringComparer.Ordinal))
+                {
+                    Report(keyNode.Start.Line, prefix + key, $"unknown key; expected one of {string.Join(", ", allowed)}");
+                }
+                else if (!fields.TryAdd(key, value))
+                {
+                    Report(keyNode.Start.Line, prefix + key, "appears twice");
+                }
+            }
+
+            return fields;
+        }
+
+        private string? Scalar(YamlNode node, string path, string expectation) =>
+            node is YamlScalarNode { Value: { } text }
+                ? text
+                : Fail<string?>(node.Start.Line, path, $"{expectation}, got {Describe(node)}", null);
+
+        private string? Text(YamlNode node, string path, string expectation) =>
+            Scalar(node, path, expectation) is { Length: > 0 } text ? text : Fail<string?>(node.Start.Line, path, $"{expectation}, got \"\"", null);
+
+        private string? OneOf(YamlNode node, string path, string[] choices)
+        {
+            string expectation = $"must be one of {string.Join(", ", choices)}";
+            string? text = Scalar(node, path, expectation);
+            return text is null || choices.Contains(text, StringComparer.Ordinal)
+                ? text
+                : Fail<string?>(node.Start.Line, path, $"{expectation}, got \"{text}\"", null);
+        }
+
+        private long? Number(YamlNode node, string path, long minimum, long maximum, string? unit)
+        {
+            string what = unit is null ? string.Empty : $" ({unit})";
+            string expectation = $"must be a whole number from {minimum} to {maximum}{what}";
+            string? text = Scalar(node, path, expectation);
+            if (text is null)
+            {
+                return null;
+            }
+
+            return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value >= minimum && value <= maximum
+                ? value
+                : Fail<long?>(node.Start.Line, path, $"{expectation}, got \"{text}\"", null);
+        }
+
+        private static string Describe(YamlNode node) => node switch
+        {
+            YamlSequenceNode => "a list",
+            YamlMappingNode => "a mapping",
+            YamlScalarNode { Value: var value } => $"\"{value}\"",
+            _ => "something else",
+        };
+
+        private static string FamilyName(IpFamily family) => family == IpFamily.V6 ? "IPv6" : "IPv4";
+
+        private static string MethodName(ForwardingMethod method) => Core.Planning.ConfigDifference.MethodName(method);
+    }
+}

@@ -1,0 +1,50 @@
+using Ipvs.Core.Model;
+
+namespace Ipvs.Core.Desired;
+
+/// <summary>A real server someone asked for, and who.</summary>
+public sealed record DesiredRealServer(RealServer Server, DesiredSource Source)
+{
+    public RealServerKey Key => Server.Key;
+}
+
+/// <summary>A virtual service someone asked for, who asked for it, and its real servers (each with its own source).</summary>
+public sealed class DesiredService
+{
+    public DesiredService(VirtualService service, DesiredSource source, IReadOnlyDictionary<RealServerKey, DesiredRealServer> realServers)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(realServers);
+        Service = service;
+        Source = source;
+        RealServers = realServers;
+    }
+
+    public VirtualService Service { get; }
+
+    public VirtualServiceKey Key => Service.Key;
+
+    public DesiredSource Source { get; }
+
+    public IReadOnlyDictionary<RealServerKey, DesiredRealServer> RealServers { get; }
+}
+
+/// <summary>
+/// An immutable snapshot of everything the agent should have in the kernel. A source change builds a new one with a
+/// higher <see cref="Revision"/> (see <see cref="DesiredStateBuilder"/>); the reconcile loop plans from the latest.
+/// </summary>
+public sealed class DesiredState
+{
+    public static readonly DesiredState Empty = new(0, new Dictionary<VirtualServiceKey, DesiredService>());
+
+    public DesiredState(long revision, IReadOnlyDictionary<VirtualServiceKey, DesiredService> services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        Revision = revision;
+        Services = services;
+    }
+
+    public long Revision { get; }
+
+    public IReadOnlyDictionary<VirtualServiceKey, DesiredService> Services { get; }
+}

@@ -1,0 +1,55 @@
+using Ipvs.Core.Model;
+
+namespace Ipvs.Core.Draining;
+
+/// <summary>What to do about a real server that is draining or about to.</summary>
+public enum DrainVerdict
+{
+    /// <summary>Keep it at weight 0 and look again next time.</summary>
+    Wait,
+    /// <summary>Delete it now.</summary>
+    Delete,
+}
+
+/// <summary>A verdict and the plain-words reason for the log.</summary>
+public readonly record struct DrainDecision(DrainVerdict Verdict, string Reason);
+
+/// <summary>
+/// The graceful-drain rules: a real server that is no longer wanted gets weight 0, then is deleted when it has no
+/// active or inactive connections left or its deadline passes; UDP real servers are deleted at once, since UDP
+/// "connections" are only the kernel's timers and waiting on them would keep a dead server for minutes.
+/// </summary>
+/// <param name="Timeout">How long a drain may last at most.</param>
+public sealed record DrainPolicy(TimeSpan Timeout)
+{
+    public static readonly DrainPolicy Default = new(TimeSpan.FromMinutes(5));
+
+    /// <summary>Decides for a real server that is not draining yet.</summary>
+    public static DrainDecision Begin(VirtualServiceKey service, RealServerStatus status)
+    {
+        if (service.Protocol == IpvsProtocol.Udp)
+        {
+            return new(DrainVerdict.Delete, "not desired; UDP, deleted at once");
+        }
+
+        return status.TotalConnections == 0
+            ? new(DrainVerdict.Delete, "not desired; no connections")
+            : new(DrainVerdict.Wait, $"not desired; draining {status.TotalConnections} connections (weight 0)");
+    }
+
+    /// <summary>Decides for a real server that is draining.</summary>
+    public static DrainDecision Continue(Drain drain, RealServerStatus status, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(drain);
+        if (status.TotalConnections == 0)
+        {
+            return new(DrainVerdict.Delete, "drained: no connections left");
+        }
+
+        return now >= drain.Deadline
+            ? new(DrainVerdict.Delete, $"drain deadline {drain.Deadline:O} passed with {status.TotalConnections} connections left")
+            : new(DrainVerdict.Wait, $"draining {status.TotalConnections} connections until {drain.Deadline:O}");
+    }
+
+    public Drain Start(VirtualServiceKey service, RealServerKey server, DateTimeOffset now) => new(service, server, now, now + Timeout);
+}

@@ -1,0 +1,207 @@
+using Ipvs.Agent.StaticServices;
+using Ipvs.Core.Desired;
+using Ipvs.Core.Model;
+
+namespace Ipvs.Agent.Tests.StaticServices;
+
+public sealed class StaticServicesFileTests
+{
+    private const string AllOptions = """
+        services:
+          - name: web
+            vip: 10.99.0.10
+            port: 80
+            protocol: tcp
+            scheduler: wrr
+            persistence: 300
+            netmask: 24
+            servers:
+              - address: 10.1.1.2:8080
+                weight: 3
+                method: nat
+                upper-threshold: 100
+                lower-threshold: 50
+              - address: 10.1.1.3
+                method: dr
+          - name: dns
+            vip: "[fd00::53]"
+            port: 53
+            protocol: udp
+            scheduler: sh
+            flags: [one-packet, sh-fallback, sh-port]
+            servers:
+              - address: "[fd00::2]:5353"
+          - name: sip
+            vip: 10.99.0.13
+            port: 5060
+            protocol: udp
+            scheduler: rr
+            persistence: 60
+            pe: sip
+          - name: marked
+            fwmark: 7
+            family: ipv6
+            scheduler: mh
+            flags: [mh-port]
+            servers:
+              - address: 10.1.1.8
+                method: tun
+                tunnel-type: gue
+                tunnel-port: 6080
+                tunnel-checksum: remcsum
+              - address: "[fd00::9]"
+                method: tun
+                tunnel-type: gre
+                tunnel-checksum: csum
+                weight: 0
+          - name: diameter
+            vip: 10.99.0.12
+            port: 3868
+            protocol: sctp
+            servers:
+              - address: 10.1.1.6:3868
+                method: local
+        """;
+
+    [Fact]
+    public void Parse_AllOptions_ReadsEveryField()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", AllOptions);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(["web", "dns", "sip", "marked", "diameter"], result.Declarations.Select(declaration => declaration.Source.Name));
+        Assert.All(result.Declarations, declaration => Assert.Equal(DesiredSourceKind.StaticFile, declaration.Source.Kind));
+
+        ServiceDeclaration web = result.Declarations[0];
+        Assert.Equal(new VirtualService(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.99.0.10"), 80), "wrr", ServiceFlags.Persistent, 300, 24, null), web.Service);
+        Assert.Equal(
+        [
+            new RealServer(NetAddress.Parse("10.1.1.2"), 8080, ForwardingMethod.Masquerade, 3, 100, 50),
+            new RealServer(NetAddress.Parse("10.1.1.3"), 80, ForwardingMethod.Route, 1),
+        ], web.RealServers);
+
+        ServiceDeclaration dns = result.Declarations[1];
+        Assert.Equal(VirtualServiceKey.ForAddress(IpvsProtocol.Udp, NetAddress.Parse("fd00::53"), 53), dns.Service.Key);
+        Assert.Equal(ServiceFlags.OnePacket | ServiceFlags.ShFallback | ServiceFlags.ShPort, dns.Service.Flags);
+        Assert.Equal((byte)128, dns.Service.NetmaskPrefix);
+        Assert.Equal(new RealServer(NetAddress.Parse("fd00::2"), 5353, ForwardingMethod.Masquerade, 1), Assert.Single(dns.RealServers));
+
+        Assert.Equal(("sip", ServiceFlags.Persistent, 60u), (result.Declarations[2].Service.PersistenceEngine, result.Declarations[2].Service.Flags, result.Declarations[2].Service.TimeoutSeconds));
+
+        ServiceDeclaration marked = result.Declarations[3];
+        Assert.Equal(VirtualServiceKey.ForFirewallMark(IpFamily.V6, 7), marked.Service.Key);
+        Assert.Equal(ServiceFlags.ShPort, marked.Service.Flags);
+        Assert.Equal(
+        [
+            new RealServer(NetAddress.Parse("10.1.1.8"), 0, ForwardingMethod.Tunnel, 1, 0, 0, TunnelType.Gue, 6080, TunnelFlags.RemoteChecksum),
+            new RealServer(NetAddress.Parse("fd00::9"), 0, ForwardingMethod.Tunnel, 0, 0, 0, TunnelType.Gre, 0, TunnelFlags.Checksum),
+        ], marked.RealServers);
+
+        Assert.Equal(ForwardingMethod.Local, Assert.Single(result.Declarations[4].RealServers).Method);
+        Assert.Equal(IpvsProtocol.Sctp, result.Declarations[4].Service.Key.Protocol);
+    }
+
+    [Fact]
+    public void Parse_Defaults_TcpWlcNatWeightOne()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("s.yaml", "services:\n  - name: a\n    vip: 10.99.0.1\n    port: 80\n    servers:\n      - address: 10.1.1.1\n");
+
+        ServiceDeclaration declaration = Assert.Single(result.Declarations);
+        Assert.Equal(VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.99.0.1"), 80)), declaration.Service);
+        Assert.Equal(new RealServer(NetAddress.Parse("10.1.1.1"), 80, ForwardingMethod.Masquerade, 1), Assert.Single(declaration.RealServers));
+    }
+
+    public static TheoryData<string, string[]> BadFiles => new()
+    {
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    servers:\n      - address: 10.1.1.2:8080\n        weight: heavy\n",
+            ["services.yaml:7: services[0].servers[0].weight: must be a whole number from 0 to 2147483647, got \"heavy\""]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    schedular: rr\n",
+            ["services.yaml:5: services[0].schedular: unknown key; expected one of name, vip, port, protocol, fwmark, family, scheduler, persistence, netmask, pe, flags, servers"]
+        },
+        {
+            "services:\n  - name: a\n    vip: 10.99.0.10\n    port: 80\n  - name: b\n    vip: 10.99.0.10\n    port: 80\n",
+            ["services.yaml:5: services[1]: same service as services[0] (TCP 10.99.0.10:80)"]
+        },
+        {
+            "services:\n  - name: a\n    fwmark: 7\n    servers:\n      - address: 10.1.1.1\n      - address: 10.1.1.1:0\n",
+            ["services.yaml:6: services[0].servers[1].address: same real server as servers[0] (10.1.1.1:0)"]
+        },
+        {
+            "services:\n  - name: a\n    vip: 10.99.0.300\n    port: 99999\n    protocol: icmp\n",
+            [
+                "services.yaml:3: services[0].vip: must be an IPv4 or IPv6 address, got \"10.99.0.300\"",
+                "services.yaml:4: services[0].port: must be a whole number from 0 to 65535, got \"99999\"",
+                "services.yaml:5: services[0].protocol: must be one of tcp, udp, sctp, got \"icmp\"",
+            ]
+        },
+        {
+            "services:\n  - name: a\n    vip: 10.99.0.1\n    fwmark: 3\n  - vip: 10.99.0.2\n",
+            [
+                "services.yaml:2: services[0]: has both vip and fwmark; use one",
+                "services.yaml:5: services[1].name: is missing",
+                "services.yaml:5: services[1].port: is missing (a vip service needs a port)",
+            ]
+        },
+        {
+            "services:\n  - name: a\n    vip: 10.99.0.1\n    port: 80\n    scheduler: rr\n    netmask: 24\n    flags: [sh-port]\n",
+            [
+                "services.yaml:6: services[0].netmask: only applies with persistence; set persistence too",
+                "services.yaml:7: services[0].flags[0]: sh-port only applies with scheduler sh, not rr",
+            ]
+        },
+        {
+            "services:\n  - name: a\n    vip: 10.99.0.1\n    port: 80\n    servers:\n      - address: 10.1.1.1:8080\n        method: dr\n      - address: \"[fd00::1]:80\"\n      - address: 10.1.1.2\n        tunnel-type: gue\n",
+            [
+                "services.yaml:6: services[0].servers[0].address: dr does not change the port: omit it or use 80, got 8080",
+                "services.yaml:8: services[0].servers[1].address: is IPv6 but the service is IPv4 (only tun may mix families)",
+                "services.yaml:10: services[0].servers[2].tunnel-type: only applies with method: tun",
+            ]
+        },
+        {
+            "services:\n  - name: a\n    fwmark: 9\n    servers:\n      - address: 10.1.1.1\n        method: tun\n        tunnel-type: gue\n        upper-threshold: 5\n        lower-threshold: 6\n",
+            [
+                "services.yaml:9: services[0].servers[0].lower-threshold: must not exceed upper-threshold (5), got 6",
+                "services.yaml:7: services[0].servers[0].tunnel-port: is missing (gue needs the UDP port of the remote end)",
+            ]
+        },
+        { "servers: []\n", ["services.yaml:1: servers: unknown key; expected one of services", "services.yaml:1: services: is missing"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void Parse_BadFile_ReportsEveryErrorWithFileLineAndField(string yaml, string[] expected)
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", yaml);
+
+        Assert.False(result.IsValid);
+        Assert.Empty(result.Declarations);
+        Assert.Equal(expected, result.Errors);
+    }
+
+    [Fact]
+    public void Parse_YamlSyntaxError_ReportsFileAndLine()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", "services: [\n");
+
+        Assert.StartsWith("services.yaml:2: While parsing a node", Assert.Single(result.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnquotedBracketedVip_ReadsIpv6Address()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("s.yaml", "services:\n  - name: a\n    vip: [fd00::10]\n    port: 80\n");
+
+        Assert.Equal(NetAddress.Parse("fd00::10"), Assert.Single(result.Declarations).Service.Key.Address);
+    }
+
+    [Fact]
+    public void Parse_UnquotedBracketedServerAddress_ExplainsQuoting()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", "services:\n  - name: a\n    vip: fd00::10\n    port: 80\n    servers:\n      - address: [fd00::2]:8080\n");
+
+        Assert.EndsWith("(line 6: quote bracketed IPv6 addresses, e.g. address: \"[fd00::2]:8080\")", Assert.Single(result.Errors), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+using BenchmarkDotNet.Attributes;
+using Ipvs.Core.Desired;
+using Ipvs.Core.Draining;
+using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using Ipvs.Core.Planning;
+
+namespace Ipvs.Benchmarks.Planning;
+
+/// <summary>The steady state of a big node: 10k owned services x 10 real servers, desired equals kernel. Target: under 50 ms.</summary>
+[MemoryDiagnoser]
+public class PlannerBenchmarks
+{
+    private const int Services = 10_000;
+    private const int ServersPerService = 10;
+
+    private readonly Planner _planner = new(
+        new OwnershipPolicy([AddressBlock.Parse("10.0.0.0/8")], [new FirewallMarkRange(1, 1000)]),
+        DrainPolicy.Default);
+
+    private DesiredState _desired = DesiredState.Empty;
+    private KernelTable _kernel = KernelTable.Empty;
+    private OwnershipRecord _ownership = OwnershipRecord.Empty;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var source = DesiredSource.StaticFile("bench.yaml", "bench");
+        var declarations = new List<ServiceDeclaration>(Services);
+        var kernel = new List<KernelService>(Services);
+        for (int i = 0; i < Services; i++)
+        {
+            var vip = NetAddress.FromBytes(IpFamily.V4, [10, 99, (byte)(i >> 8), (byte)i]);
+            VirtualService service = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, vip, 80), "wrr");
+            var servers = new RealServer[ServersPerService];
+            for (int j = 0; j < ServersPerService; j++)
+            {
+                servers[j] = new RealServer(NetAddress.FromBytes(IpFamily.V4, [10, 1, (byte)j, 1]), 8080, ForwardingMethod.Masquerade, 1 + j);
+            }
+
+            declarations.Add(new ServiceDeclaration(source, service, servers));
+            kernel.Add(new KernelService(service, default, servers.Select(server => new KernelRealServer(server, default))));
+        }
+
+        _desired = DesiredStateBuilder.Merge(1, declarations).State;
+        _kernel = KernelTable.Create(kernel);
+        _ownership = new OwnershipRecord(_desired.Services.Keys.ToImmutableHashSet(), ImmutableDictionary<DrainKey, Drain>.Empty);
+    }
+
+    [Benchmark]
+    public Plan PlanNoChanges_10kServicesX10Servers() => _planner.Plan(_desired, _kernel, _ownership, DateTimeOffset.UnixEpoch);
+}

@@ -1,0 +1,64 @@
+using Ipvs.Core.Draining;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using static Ipvs.Core.Tests.Support.Build;
+
+namespace Ipvs.Core.Tests.Ownership;
+
+public sealed class OwnershipJournalTests
+{
+    [Fact]
+    public void Serialize_RecordWithDrains_RoundTrips()
+    {
+        VirtualServiceKey mark = VirtualServiceKey.ForFirewallMark(IpFamily.V6, 7);
+        OwnershipRecord record = Owning(Tcp("10.99.0.10", 80), Udp("fd00::53", 53), mark)
+            .WithDrain(new Drain(mark, new RealServerKey(NetAddress.Parse("fd00::2"), 0), Now, Now.AddMinutes(5)))
+            .WithDrain(new Drain(Tcp("10.99.0.10", 80), new RealServerKey(NetAddress.Parse("10.1.1.2"), 8080), Now, Now.AddMinutes(5)));
+
+        string json = OwnershipJournal.Serialize(record);
+
+        Assert.Equal(record, OwnershipJournal.Deserialize(json));
+        Assert.Contains("\"TCP 10.99.0.10:80\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"FWM 7 IPv6\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_BadEntries_NamesEveryCulprit()
+    {
+        const string json = """{"version":1,"services":["TCP 10.99.0.10:80","HTTP x"],"drains":[{"service":"UDP 10.0.0.1:53","server":"10.1.1.1:53"},{"service":"TCP 10.99.0.10:80","server":"nowhere"}]}""";
+
+        FormatException error = Assert.Throws<FormatException>(() => OwnershipJournal.Deserialize(json));
+
+        Assert.Equal(
+            "Ownership journal is invalid: services[1]: 'HTTP x' is not a virtual service; drains[0].service: UDP 10.0.0.1:53 is not among the owned services; drains[1].server: 'nowhere' is not a real server",
+            error.Message);
+    }
+
+    [Fact]
+    public void WithoutService_DropsItsDrains()
+    {
+        VirtualServiceKey web = Tcp("10.99.0.10", 80);
+        OwnershipRecord record = Owning(web).WithDrain(new Drain(web, new RealServerKey(NetAddress.Parse("10.1.1.2"), 80), Now, Now));
+
+        Assert.Equal(OwnershipRecord.Empty, record.WithoutService(web));
+    }
+
+    [Theory]
+    [InlineData("TCP 10.0.0.1:80")]
+    [InlineData("UDP [fd00::1]:53")]
+    [InlineData("SCTP 10.0.0.1:3868")]
+    [InlineData("FWM 7")]
+    [InlineData("FWM 7 IPv6")]
+    public void ParseServiceKey_TextOfKey_RoundTrips(string text)
+    {
+        Assert.Equal(text, KeyText.ParseServiceKey(text).ToString());
+    }
+
+    [Fact]
+    public void Refusal_AddressInsideBlock_IsNull()
+    {
+        Assert.Null(Policy.Refusal(Tcp("10.99.0.200", 443)));
+        Assert.Null(Policy.Refusal(Tcp("fd00::99", 443)));
+        Assert.NotNull(Policy.Refusal(Tcp("fd01::1", 443)));
+    }
+}
