@@ -1,0 +1,374 @@
+using Ipvs.Core.Model;
+using Ipvs.Netlink.Generic;
+using Ipvs.Netlink.Ipvs;
+using Ipvs.Netlink.Kernel;
+using Ipvs.Netlink.Sockets;
+using Ipvs.Netlink.Wire;
+using static Ipvs.Netlink.Kernel.IpvsKernel;
+
+namespace Ipvs.Netlink.Client;
+
+/// <summary>
+/// The IPVS table of one network namespace, over one persistent generic netlink socket. Synchronous (the kernel
+/// answers in microseconds) and not thread-safe: one caller, one request at a time.
+/// </summary>
+public sealed class IpvsClient : IDisposable
+{
+    private readonly NetlinkChannel _channel;
+    private readonly ushort _familyId;
+
+    /// <summary>Takes ownership of <paramref name="channel"/>; resolves the IPVS family and probes features once.</summary>
+    public IpvsClient(NetlinkChannel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        _channel = channel;
+        GenericNetlinkFamily family = GenericNetlinkResolver.Resolve(channel, IPVS_GENL_NAME);
+        _familyId = family.Id;
+        string release = IpvsFeatures.ReadKernelRelease();
+        Features = new IpvsFeatures(release, IpvsFeatures.ParseKernelRelease(release), GetInfo(), family);
+    }
+
+    public IpvsFeatures Features { get; }
+
+    public NetlinkChannel Channel => _channel;
+
+    /// <summary>Opens a client on the IPVS table of the caller's network namespace.</summary>
+    public static IpvsClient Open(int batchBytes = NetlinkChannel.DefaultBatchBytes) =>
+        Create(NetlinkSocket.Open(NetlinkKernel.NETLINK_GENERIC), batchBytes);
+
+    /// <summary>Opens a client on the IPVS table of the network namespace at <paramref name="namespacePath"/>.</summary>
+    public static IpvsClient OpenInNamespace(string namespacePath, int batchBytes = NetlinkChannel.DefaultBatchBytes) =>
+        Create(NetlinkSocket.OpenInNamespace(NetlinkKernel.NETLINK_GENERIC, namespacePath), batchBytes);
+
+    public void AddService(in VirtualService service) => WriteService(IPVS_CMD_NEW_SERVICE, service);
+
+    public void UpdateService(in VirtualService service) => WriteService(IPVS_CMD_SET_SERVICE, service);
+
+    public void DeleteService(in VirtualServiceKey key)
+    {
+        VirtualServiceKey copy = key;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteServiceKey(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), IPVS_CMD_DEL_SERVICE, copy),
+            NetlinkRequestKind.Service,
+            new OperationName("IPVS_CMD_DEL_SERVICE", copy));
+    }
+
+    /// <summary>The service with <paramref name="key"/>, or null when there is none.</summary>
+    public ServiceEntry? GetService(in VirtualServiceKey key)
+    {
+        VirtualServiceKey copy = key;
+        ServiceEntry? found = null;
+        try
+        {
+            Execute(
+                (ref writer, sequence) => IpvsMessages.WriteServiceKey(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), IPVS_CMD_GET_SERVICE, copy),
+                NetlinkRequestKind.Service,
+                new OperationName("IPVS_CMD_GET_SERVICE", copy),
+                (in message) => found = IpvsMessages.ReadService(message));
+        }
+        catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchService)
+        {
+            return null;
+        }
+
+        return found;
+    }
+
+    public List<ServiceEntry> ListServices()
+    {
+        List<ServiceEntry> services = [];
+        _channel.Dump(
+            (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), IPVS_CMD_GET_SERVICE),
+            NetlinkRequestKind.Service,
+            "IPVS_CMD_GET_SERVICE (dump)",
+            (in message) => services.Add(IpvsMessages.ReadService(message)),
+            services.Clear);
+        return services;
+    }
+
+    public void AddDestination(in VirtualServiceKey service, in RealServer server) => WriteDestination(IPVS_CMD_NEW_DEST, service, server);
+
+    public void UpdateDestination(in VirtualServiceKey service, in RealServer server) => WriteDestination(IPVS_CMD_SET_DEST, service, server);
+
+    public void DeleteDestination(in VirtualServiceKey service, in RealServerKey server)
+    {
+        VirtualServiceKey serviceCopy = service;
+        RealServerKey serverCopy = server;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteDestinationKey(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), serviceCopy, serverCopy),
+            NetlinkRequestKind.Destination,
+            $"IPVS_CMD_DEL_DEST {serverCopy} from {serviceCopy}");
+    }
+
+    public List<RealServerEntry> ListDestinations(in VirtualServiceKey service)
+    {
+        List<RealServerEntry> servers = [];
+        DumpDestinations(service, servers);
+        return servers;
+    }
+
+    /// <summary>
+    /// The whole table: one service dump, then one real-server dump per service (a socket runs one dump at a time).
+    /// A service deleted by someone else between the two is left out.
+    /// </summary>
+    public List<IpvsServiceSnapshot> ListAll()
+    {
+        List<ServiceEntry> services = ListServices();
+        List<IpvsServiceSnapshot> table = new(services.Count);
+        List<RealServerEntry> scratch = [];
+        foreach (ServiceEntry service in services)
+        {
+            try
+            {
+                scratch.Clear();
+                DumpDestinations(service.Service.Key, scratch);
+                table.Add(new IpvsServiceSnapshot(service, scratch.ToArray()));
+            }
+            catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchService)
+            {
+                // Deleted concurrently: absent from the table is the truth now.
+            }
+        }
+
+        return table;
+    }
+
+    /// <summary>Deletes every service and real server of this namespace (ipvsadm -C).</summary>
+    public void Flush() => Command(IPVS_CMD_FLUSH, NetlinkRequestKind.Service);
+
+    /// <summary>Zeroes the counters of every service (ipvsadm -Z).</summary>
+    public void ZeroAll() => Command(IPVS_CMD_ZERO, NetlinkRequestKind.Service);
+
+    /// <summary>Zeroes the counters of one service and its real servers.</summary>
+    public void Zero(in VirtualServiceKey key)
+    {
+        VirtualServiceKey copy = key;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteServiceKey(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), IPVS_CMD_ZERO, copy),
+            NetlinkRequestKind.Service,
+            new OperationName("IPVS_CMD_ZERO", copy));
+    }
+
+    public IpvsInfo GetInfo()
+    {
+        IpvsInfo? info = null;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), IPVS_CMD_GET_INFO),
+            NetlinkRequestKind.Other,
+            "IPVS_CMD_GET_INFO",
+            (in message) => info = IpvsMessages.ReadInfo(message));
+        return info ?? throw new NetlinkException("IPVS_CMD_GET_INFO was acknowledged without an answer.");
+    }
+
+    public IpvsTimeouts GetTimeouts()
+    {
+        IpvsTimeouts? timeouts = null;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), IPVS_CMD_GET_CONFIG),
+            NetlinkRequestKind.Other,
+            "IPVS_CMD_GET_CONFIG",
+            (in message) => timeouts = IpvsMessages.ReadConfig(message));
+        return timeouts ?? throw new NetlinkException("IPVS_CMD_GET_CONFIG was acknowledged without an answer.");
+    }
+
+    /// <summary>Sets connection timeouts; a 0 leaves that one unchanged.</summary>
+    public void SetTimeouts(in IpvsTimeouts timeouts)
+    {
+        IpvsTimeouts copy = timeouts;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteSetConfig(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), copy),
+            NetlinkRequestKind.Other,
+            $"IPVS_CMD_SET_CONFIG {copy}");
+    }
+
+    public void StartDaemon(in SyncDaemonConfig daemon)
+    {
+        SyncDaemonConfig copy = daemon;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteNewDaemon(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), copy),
+            NetlinkRequestKind.Other,
+            $"IPVS_CMD_NEW_DAEMON {copy.State} on {copy.Interface}");
+    }
+
+    public void StopDaemon(SyncDaemonState state) => Execute(
+        (ref writer, sequence) => IpvsMessages.WriteDeleteDaemon(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), state),
+        NetlinkRequestKind.Other,
+        $"IPVS_CMD_DEL_DAEMON {state}");
+
+    public List<SyncDaemonConfig> ListDaemons()
+    {
+        List<SyncDaemonConfig> daemons = [];
+        _channel.Dump(
+            (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), IPVS_CMD_GET_DAEMON),
+            NetlinkRequestKind.Other,
+            "IPVS_CMD_GET_DAEMON (dump)",
+            (in message) => daemons.Add(IpvsMessages.ReadDaemon(message)),
+            daemons.Clear);
+        return daemons;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="operations"/> in order, packed into as few datagrams as the socket allows. Not atomic:
+    /// the result lists every operation the kernel rejected, with its typed error; all others took effect.
+    /// </summary>
+    public IpvsBatchResult Apply(IReadOnlyList<IpvsOperation> operations, BatchMode mode = BatchMode.Batched)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        Validate(operations);
+
+        long syscallsBefore = _channel.Transport.Syscalls;
+        BatchOutcome outcome = _channel.RunBatch(
+            operations.Count,
+            (ref writer, index, sequence, ackFlag) => WriteOperation(ref writer, operations[index], Header(sequence, ackFlag)),
+            mode);
+        List<IpvsOperationFailure> failures = new(outcome.Failures.Count);
+        foreach (BatchFailure failure in outcome.Failures)
+        {
+            IpvsOperation operation = operations[failure.Index];
+            failures.Add(new IpvsOperationFailure(
+                failure.Index,
+                operation,
+                NetlinkErrors.Create(failure.Error.Errno, RequestKindOf(operation.Kind), Describe(operation), failure.Error.Message)));
+        }
+
+        return new IpvsBatchResult(outcome.Count, failures, outcome.Datagrams, _channel.Transport.Syscalls - syscallsBefore);
+    }
+
+    public void Dispose() => _channel.Dispose();
+
+    private static IpvsClient Create(NetlinkSocket socket, int batchBytes)
+    {
+        NetlinkChannel? channel = null;
+        try
+        {
+            channel = new NetlinkChannel(socket, batchBytes);
+            return new IpvsClient(channel);
+        }
+        catch
+        {
+            if (channel is null)
+            {
+                socket.Dispose();
+            }
+            else
+            {
+                channel.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Encodes every operation once into scratch memory before anything is sent, so a malformed one (or one this
+    /// kernel cannot do) fails the whole call up front instead of half-way through the batch.
+    /// </summary>
+    private void Validate(IReadOnlyList<IpvsOperation> operations)
+    {
+        Span<byte> scratch = stackalloc byte[IpvsMessages.MaxRequestSize];
+        for (int index = 0; index < operations.Count; index++)
+        {
+            IpvsOperation operation = operations[index];
+            try
+            {
+                if (operation.Kind is IpvsOperationKind.AddDestination or IpvsOperationKind.UpdateDestination)
+                {
+                    Features.EnsureSupported(operation.ServiceKey, operation.Server);
+                }
+
+                var writer = new NetlinkWriter(scratch);
+                WriteOperation(ref writer, operation, Header(0, 0));
+            }
+            catch (ArgumentException exception)
+            {
+                throw new ArgumentException($"Operation {index} ({operation}) is invalid: {exception.Message}", nameof(operations), exception);
+            }
+        }
+    }
+
+    private static NetlinkRequestKind RequestKindOf(IpvsOperationKind kind) => kind switch
+    {
+        IpvsOperationKind.AddService or IpvsOperationKind.UpdateService => NetlinkRequestKind.ServiceWrite,
+        IpvsOperationKind.DeleteService => NetlinkRequestKind.Service,
+        _ => NetlinkRequestKind.Destination,
+    };
+
+    private static string Describe(in IpvsOperation operation) => operation.Kind switch
+    {
+        IpvsOperationKind.AddService => $"IPVS_CMD_NEW_SERVICE {operation.ServiceKey} (scheduler {operation.Service.Scheduler})",
+        IpvsOperationKind.UpdateService => $"IPVS_CMD_SET_SERVICE {operation.ServiceKey} (scheduler {operation.Service.Scheduler})",
+        IpvsOperationKind.DeleteService => $"IPVS_CMD_DEL_SERVICE {operation.ServiceKey}",
+        IpvsOperationKind.AddDestination => $"IPVS_CMD_NEW_DEST {operation.Server.Key} ({operation.Server.Method}) to {operation.ServiceKey}",
+        IpvsOperationKind.UpdateDestination => $"IPVS_CMD_SET_DEST {operation.Server.Key} ({operation.Server.Method}) of {operation.ServiceKey}",
+        _ => $"IPVS_CMD_DEL_DEST {operation.Server.Key} from {operation.ServiceKey}",
+    };
+
+    private static void WriteOperation(ref NetlinkWriter writer, in IpvsOperation operation, in RequestHeader header)
+    {
+        switch (operation.Kind)
+        {
+            case IpvsOperationKind.AddService:
+                IpvsMessages.WriteService(ref writer, header, IPVS_CMD_NEW_SERVICE, operation.Service);
+                break;
+            case IpvsOperationKind.UpdateService:
+                IpvsMessages.WriteService(ref writer, header, IPVS_CMD_SET_SERVICE, operation.Service);
+                break;
+            case IpvsOperationKind.DeleteService:
+                IpvsMessages.WriteServiceKey(ref writer, header, IPVS_CMD_DEL_SERVICE, operation.ServiceKey);
+                break;
+            case IpvsOperationKind.AddDestination:
+                IpvsMessages.WriteDestination(ref writer, header, IPVS_CMD_NEW_DEST, operation.ServiceKey, operation.Server);
+                break;
+            case IpvsOperationKind.UpdateDestination:
+                IpvsMessages.WriteDestination(ref writer, header, IPVS_CMD_SET_DEST, operation.ServiceKey, operation.Server);
+                break;
+            case IpvsOperationKind.DeleteDestination:
+                IpvsMessages.WriteDestinationKey(ref writer, header, operation.ServiceKey, operation.Server.Key);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(operation), operation.Kind, "Unknown IPVS operation.");
+        }
+    }
+
+    private void WriteService(byte command, in VirtualService service)
+    {
+        VirtualService copy = service;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteService(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), command, copy),
+            NetlinkRequestKind.ServiceWrite,
+            $"{(command == IPVS_CMD_NEW_SERVICE ? "IPVS_CMD_NEW_SERVICE" : "IPVS_CMD_SET_SERVICE")} {copy.Key} (scheduler {copy.Scheduler})");
+    }
+
+    private void WriteDestination(byte command, in VirtualServiceKey service, in RealServer server)
+    {
+        Features.EnsureSupported(service, server);
+        VirtualServiceKey serviceCopy = service;
+        RealServer serverCopy = server;
+        Execute(
+            (ref writer, sequence) => IpvsMessages.WriteDestination(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), command, serviceCopy, serverCopy),
+            NetlinkRequestKind.Destination,
+            $"{(command == IPVS_CMD_NEW_DEST ? "IPVS_CMD_NEW_DEST" : "IPVS_CMD_SET_DEST")} {serverCopy.Key} ({serverCopy.Method}) to {serviceCopy}");
+    }
+
+    /// <summary>Appends the real servers of <paramref name="service"/> to <paramref name="servers"/> (emptied again if the dump restarts).</summary>
+    private void DumpDestinations(in VirtualServiceKey service, List<RealServerEntry> servers)
+    {
+        VirtualServiceKey copy = service;
+        _channel.Dump(
+            (ref writer, sequence) => IpvsMessages.WriteDumpDestinations(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), copy),
+            NetlinkRequestKind.Destination,
+            new OperationName("IPVS_CMD_GET_DEST (dump) of", copy),
+            (in message) => servers.Add(IpvsMessages.ReadDestination(message, copy.Family)),
+            servers.Clear);
+    }
+
+    private void Command(byte command, NetlinkRequestKind kind) => Execute(
+        (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_ACK), command),
+        kind,
+        command == IPVS_CMD_FLUSH ? "IPVS_CMD_FLUSH" : "IPVS_CMD_ZERO");
+
+    private void Execute(RequestWriter write, NetlinkRequestKind kind, OperationName operation, ReplyHandler? onReply = null) =>
+        _channel.Execute(write, kind, operation, onReply);
+
+    private RequestHeader Header(uint sequence, ushort flags) => new(_familyId, sequence, flags);
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ipvs.Core.Model;
+using Ipvs.Netlink.Client;
+
+namespace Ipvs.Benchmarks.Lab;
+
+/// <summary>
+/// <c>lab-load</c>: loads N services x D real servers from empty into a fresh network namespace of the lab kernel and
+/// prints one machine-readable line per run. A fresh namespace per run, because deleted real servers linger on a
+/// per-namespace trash list that every later add walks (a flush-and-reload measures that list, not us).
+/// </summary>
+/// <remarks>
+/// <code>
+/// lab-load [--services N] [--servers D] [--mode batched|per-ack|dump] [--runs K] [--batch-bytes B] [--warmup 1|0]
+///   batched  many requests per sendmsg, NLM_F_ACK only on the last of each datagram
+///   per-ack  one request per sendmsg, each acknowledged before the next
+///   dump     load batched (untimed), time one service dump alone (service-dump-seconds), then time ListAll
+///            (one service dump + one real-server dump per service: seconds)
+/// </code>
+/// Each run gets its own fresh namespace; an untimed 100 x 2 warm-up in yet another one comes first unless --warmup 0.
+/// Output: <c>bench mode=batched services=1000 servers=10 seconds=0.052 ops=11000 datagrams=2 syscalls=4</c>.
+/// </remarks>
+internal static class LabLoad
+{
+    public static int Run(string[] args)
+    {
+        int services = 1000;
+        int servers = 10;
+        int runs = 1;
+        int batchBytes = NetlinkChannel.DefaultBatchBytes;
+        string mode = "batched";
+        bool warmUp = true;
+        for (int index = 0; index < args.Length; index++)
+        {
+            string value = index + 1 < args.Length ? args[index + 1] : throw new ArgumentException($"{args[index]} needs a value.");
+            switch (args[index])
+            {
+                case "--services":
+                    services = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--servers":
+                    servers = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--runs":
+                    runs = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--batch-bytes":
+                    batchBytes = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--warmup":
+                    warmUp = value is "1" or "true" ? true : value is "0" or "false" ? false : throw new ArgumentException($"--warmup takes 1 or 0, not '{value}'.");
+                    break;
+                case "--mode":
+                    mode = value is "batched" or "per-ack" or "dump" ? value : throw new ArgumentException($"Unknown --mode '{value}': batched, per-ack or dump.");
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{args[index]}'.");
+            }
+
+            index++;
+        }
+
+        if (warmUp)
+        {
+            // JIT-compiles every path once, in a namespace of its own, so the first timed run is not a compile run.
+            List<IpvsOperation> small = Operations(100, 2);
+            InFreshNamespace("warmup", batchBytes, client => _ = mode == "dump" ? Dump(client, small, 100, 2) : Load(client, small, mode, 100, 2));
+        }
+
+        List<IpvsOperation> operations = Operations(services, servers);
+        for (int run = 0; run < runs; run++)
+        {
+            InFreshNamespace(
+                run.ToString(CultureInfo.InvariantCulture),
+                batchBytes,
+                client => Console.WriteLine(mode == "dump" ? Dump(client, operations, services, servers) : Load(client, operations, mode, services, servers)));
+        }
+
+        return 0;
+    }
+
+    private static void InFreshNamespace(string suffix, int batchBytes, Action<IpvsClient> body)
+    {
+        string name = $"ipvs-bench-{Environment.ProcessId}-{suffix}";
+        Ip("netns", "add", name);
+        try
+        {
+            Ip("-n", name, "link", "set", "lo", "up");
+            using IpvsClient client = IpvsClient.OpenInNamespace($"/var/run/netns/{name}", batchBytes);
+            body(client);
+        }
+        finally
+        {
+            Ip("netns", "delete", name);
+        }
+    }
+
+    private static string Load(IpvsClient client, List<IpvsOperation> operations, string mode, int services, int servers)
+    {
+        var clock = Stopwatch.StartNew();
+        IpvsBatchResult result = client.Apply(operations, mode == "per-ack" ? BatchMode.PerAck : BatchMode.Batched);
+        clock.Stop();
+        result.ThrowIfFailed();
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"bench mode={mode} services={services} servers={servers} seconds={clock.Elapsed.TotalSeconds:0.000000} ops={operations.Count} datagrams={result.Datagrams} syscalls={result.Syscalls}");
+    }
+
+    private static string Dump(IpvsClient client, List<IpvsOperation> operations, int services, int servers)
+    {
+        client.Apply(operations).ThrowIfFailed();
+        var serviceClock = Stopwatch.StartNew();
+        int serviceCount = client.ListServices().Count;
+        serviceClock.Stop();
+        long syscallsBefore = client.Channel.Transport.Syscalls;
+        var clock = Stopwatch.StartNew();
+        List<IpvsServiceSnapshot> table = client.ListAll();
+        clock.Stop();
+        int entries = table.Count + table.Sum(snapshot => snapshot.RealServers.Count);
+        return entries != operations.Count
+            ? throw new InvalidOperationException($"Dump returned {entries} entries, {operations.Count} were loaded.")
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"bench mode=dump services={services} servers={servers} seconds={clock.Elapsed.TotalSeconds:0.000000} entries={entries} syscalls={client.Channel.Transport.Syscalls - syscallsBefore} service-dump-seconds={serviceClock.Elapsed.TotalSeconds:0.000000} services-dumped={serviceCount}");
+    }
+
+    /// <summary>TCP services on 10.(100+i/65536).x.y:80; real server z of each at 172.16.z.(i%250+1), port 8000+i/250.</summary>
+    private static List<IpvsOperation> Operations(int services, int servers)
+    {
+        if (services > 250 * 250 * 4 || servers > 250)
+        {
+            throw new ArgumentException($"At most {250 * 250 * 4} services and 250 real servers per service.");
+        }
+
+        List<IpvsOperation> operations = new(services * (1 + servers));
+        for (int index = 0; index < services; index++)
+        {
+            int block = index / (250 * 250);
+            int rest = index % (250 * 250);
+            var key = VirtualServiceKey.ForAddress(
+                IpvsProtocol.Tcp, NetAddress.Parse($"10.{100 + block}.{rest / 250}.{(rest % 250) + 1}"), 80);
+            operations.Add(IpvsOperation.AddService(VirtualService.Create(key, "rr")));
+            for (int server = 0; server < servers; server++)
+            {
+                var address = NetAddress.Parse($"172.16.{server}.{(index % 250) + 1}");
+                operations.Add(IpvsOperation.AddDestination(
+                    key, new RealServer(address, (ushort)(8000 + (index / 250)), ForwardingMethod.Masquerade, 1)));
+            }
+        }
+
+        return operations;
+    }
+
+    private static void Ip(params string[] arguments)
+    {
+        using Process process = Process.Start(new ProcessStartInfo("ip", arguments) { RedirectStandardError = true })
+            ?? throw new InvalidOperationException("Cannot start ip.");
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'ip {string.Join(' ', arguments)}' exited with {process.ExitCode}: {error.Trim()}");
+        }
+    }
+}

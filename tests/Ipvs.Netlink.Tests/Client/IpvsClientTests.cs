@@ -1,0 +1,127 @@
+using Ipvs.Core.Model;
+using Ipvs.Netlink.Client;
+using Ipvs.Netlink.Kernel;
+using Ipvs.Netlink.Tests.Client.Support;
+using Ipvs.Netlink.Wire;
+
+namespace Ipvs.Netlink.Tests.Client;
+
+/// <summary>The client's bookkeeping against a scripted kernel that knows an IPVS family with id 0x21.</summary>
+public sealed class IpvsClientTests
+{
+    private const ushort IpvsFamilyId = 0x21;
+
+    private static readonly VirtualServiceKey _service = VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.0.0.1"), 80);
+    private static readonly RealServer _server = new(NetAddress.Parse("10.0.0.2"), 80, ForwardingMethod.Masquerade, 1);
+
+    [Fact]
+    public void Constructor_ResolvesFamilyOnceAndSendsEveryCommandWithItsId()
+    {
+        ScriptedKernel kernel = IpvsKernelScript();
+        using var client = new IpvsClient(new NetlinkChannel(kernel));
+
+        client.AddService(VirtualService.Create(_service));
+        client.AddDestination(_service, _server);
+        client.DeleteService(_service);
+
+        ushort[] types = [.. kernel.Sent.SelectMany(datagram => datagram).Select(header => header.Type)];
+        Assert.Equal(1, types.Count(type => type == GenericNetlinkKernel.GENL_ID_CTRL));
+        Assert.Equal([GenericNetlinkKernel.GENL_ID_CTRL, IpvsFamilyId, IpvsFamilyId, IpvsFamilyId, IpvsFamilyId], types);
+        Assert.Equal(0x010201u, client.Features.Info.Version);
+        Assert.Equal(IpvsFamilyId, client.Features.Family.Id);
+    }
+
+    [Fact]
+    public void Apply_KernelRejectsSome_FailuresCarryOperationAndTypedKind()
+    {
+        ScriptedKernel kernel = IpvsKernelScript();
+        using var client = new IpvsClient(new NetlinkChannel(kernel));
+        int setupRequests = kernel.Sent.Count;
+        kernel.ErrnoFor = index => (index - setupRequests) switch
+        {
+            0 => SocketKernel.ENOENT,
+            1 => SocketKernel.EEXIST,
+            3 => SocketKernel.ENOENT,
+            _ => 0,
+        };
+        IpvsOperation[] operations =
+        [
+            IpvsOperation.AddService(VirtualService.Create(_service, "nosuch")),
+            IpvsOperation.AddDestination(_service, _server),
+            IpvsOperation.UpdateDestination(_service, _server),
+            IpvsOperation.DeleteDestination(_service, _server.Key),
+        ];
+
+        IpvsBatchResult result = client.Apply(operations);
+
+        Assert.Equal(
+            [(0, NetlinkErrorKind.NoSuchScheduler), (1, NetlinkErrorKind.AlreadyExists), (3, NetlinkErrorKind.NoSuchDestination)],
+            result.Failures.Select(failure => (failure.Index, failure.Error.Kind)));
+        Assert.Equal(operations[3], result.Failures[2].Operation);
+        Assert.Contains("nosuch", result.Failures[0].Error.Message, StringComparison.Ordinal);
+        Assert.Contains("10.0.0.2:80", result.Failures[2].Error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, result.Datagrams);
+        // One send, then one receive per failure: the failure of the last request is also its acknowledgement.
+        Assert.Equal(1 + 3, result.Syscalls);
+    }
+
+    [Fact]
+    public void Apply_MalformedOperation_ThrowsNamingItAndSendsNothing()
+    {
+        ScriptedKernel kernel = IpvsKernelScript();
+        using var client = new IpvsClient(new NetlinkChannel(kernel));
+        int sentBefore = kernel.Sent.Count;
+        IpvsOperation[] operations =
+        [
+            IpvsOperation.AddService(VirtualService.Create(_service)),
+            IpvsOperation.AddDestination(_service, _server with { Weight = -1 }),
+        ];
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => client.Apply(operations));
+
+        Assert.Contains("Operation 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("10.0.0.2:80", error.Message, StringComparison.Ordinal);
+        Assert.Equal(sentBefore, kernel.Sent.Count);
+    }
+
+    /// <summary>A kernel whose controller knows IPVS and whose IPVS answers GET_INFO.</summary>
+    private static ScriptedKernel IpvsKernelScript()
+    {
+        var kernel = new ScriptedKernel();
+        kernel.RepliesFor = request => request.Type switch
+        {
+            GenericNetlinkKernel.GENL_ID_CTRL => [FamilyReply(request.Sequence, kernel.PortId)],
+            // GET_INFO is the one IPVS request of construction, right after the family lookup (sequence 1).
+            IpvsFamilyId when request.Sequence == 2 => [InfoReply(request.Sequence, kernel.PortId)],
+            _ => [],
+        };
+        return kernel;
+    }
+
+    private static byte[] FamilyReply(uint sequence, uint portId)
+    {
+        byte[] buffer = new byte[256];
+        var writer = new NetlinkWriter(buffer);
+        int start = writer.BeginMessage(GenericNetlinkKernel.GENL_ID_CTRL, 0, sequence, portId);
+        writer.WriteGenericHeader(GenericNetlinkKernel.CTRL_CMD_NEWFAMILY, 2);
+        writer.WriteU16(GenericNetlinkKernel.CTRL_ATTR_FAMILY_ID, IpvsFamilyId);
+        writer.WriteString(GenericNetlinkKernel.CTRL_ATTR_FAMILY_NAME, IpvsKernel.IPVS_GENL_NAME);
+        writer.WriteU32(GenericNetlinkKernel.CTRL_ATTR_VERSION, 1);
+        writer.WriteU32(GenericNetlinkKernel.CTRL_ATTR_HDRSIZE, 0);
+        writer.WriteU32(GenericNetlinkKernel.CTRL_ATTR_MAXATTR, 6);
+        writer.EndMessage(start);
+        return buffer[..writer.Length];
+    }
+
+    private static byte[] InfoReply(uint sequence, uint portId)
+    {
+        byte[] buffer = new byte[64];
+        var writer = new NetlinkWriter(buffer);
+        int start = writer.BeginMessage(IpvsFamilyId, 0, sequence, portId);
+        writer.WriteGenericHeader(IpvsKernel.IPVS_CMD_GET_INFO, IpvsKernel.IPVS_GENL_VERSION);
+        writer.WriteU32(IpvsKernel.IPVS_INFO_ATTR_VERSION, IpvsKernel.IP_VS_VERSION_CODE);
+        writer.WriteU32(IpvsKernel.IPVS_INFO_ATTR_CONN_TAB_SIZE, 4096);
+        writer.EndMessage(start);
+        return buffer[..writer.Length];
+    }
+}
