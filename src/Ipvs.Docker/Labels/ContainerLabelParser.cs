@@ -1,0 +1,231 @@
+using System.Globalization;
+using Ipvs.Core.Model;
+using Ipvs.Docker.Discovery;
+
+namespace Ipvs.Docker.Labels;
+
+/// <summary>The <c>&lt;svc&gt;</c> names that parsed, and one error per label (or missing label) that did not.</summary>
+public sealed record LabelParseResult(IReadOnlyList<ServiceLabels> Services, IReadOnlyList<DiscoveryError> Errors);
+
+/// <summary>
+/// Reads the <c>ipvs.&lt;svc&gt;.&lt;option&gt;</c> labels of one container or swarm service. These label names are a
+/// user contract. A <c>&lt;svc&gt;</c> with any bad label is dropped whole (half a service is worse than none); the
+/// other <c>&lt;svc&gt;</c> names of the same container still count.
+/// </summary>
+public static class ContainerLabelParser
+{
+    public const string Prefix = "ipvs.";
+
+    /// <summary>Schedulers the IPVS modules provide (ip_vs_&lt;name&gt;).</summary>
+    public static readonly IReadOnlyList<string> Schedulers = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"];
+
+    private const string DefaultScheduler = "rr";
+    private static readonly string[] _knownOptions = ["vip", "fwmark", "port", "protocol", "scheduler", "weight", "method", "persistence", "network", "address"];
+
+    public static LabelParseResult Parse(string source, IDictionary<string, string>? labels)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        var errors = new List<DiscoveryError>();
+        var bySvc = new SortedDictionary<string, SortedDictionary<string, (string Label, string Value)>>(StringComparer.Ordinal);
+        foreach ((string label, string value) in labels ?? new Dictionary<string, string>())
+        {
+            if (!label.StartsWith(Prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            int dot = label.LastIndexOf('.');
+            string svc = dot > Prefix.Length ? label[Prefix.Length..dot] : string.Empty;
+            string option = dot > Prefix.Length ? label[(dot + 1)..] : string.Empty;
+            if (!IsValidName(svc) || option.Length == 0)
+            {
+                errors.Add(Error(source, label, value, "expected ipvs.<svc>.<option> where <svc> is letters, digits, '-' or '_'"));
+                continue;
+            }
+
+            if (!bySvc.TryGetValue(svc, out var options))
+            {
+                options = new SortedDictionary<string, (string, string)>(StringComparer.Ordinal);
+                bySvc.Add(svc, options);
+            }
+
+            options.Add(option, (label, value));
+        }
+
+        var services = new List<ServiceLabels>();
+        foreach ((string svc, var options) in bySvc)
+        {
+            int errorsBefore = errors.Count;
+            ServiceLabels? service = ParseService(source, svc, options, errors);
+            if (service is not null && errors.Count == errorsBefore)
+            {
+                services.Add(service);
+            }
+        }
+
+        return new LabelParseResult(services, errors);
+    }
+
+    private static ServiceLabels? ParseService(
+        string source, string svc, SortedDictionary<string, (string Label, string Value)> options, List<DiscoveryError> errors)
+    {
+        foreach ((string option, (string label, string value)) in options)
+        {
+            if (!_knownOptions.Contains(option, StringComparer.Ordinal))
+            {
+                errors.Add(Error(source, label, value, $"unknown option '{option}'; known options are {string.Join(", ", _knownOptions)}"));
+            }
+        }
+
+        bool hasVip = options.TryGetValue("vip", out var vipLabel);
+        bool hasMark = options.TryGetValue("fwmark", out var markLabel);
+        if (hasVip == hasMark)
+        {
+            string vipName = $"{Prefix}{svc}.vip";
+            string markName = $"{Prefix}{svc}.fwmark";
+            errors.Add(hasVip
+                ? new DiscoveryError(source, markName, $"{source}: service '{svc}' has both '{vipName}' and '{markName}'; give one of them")
+                : new DiscoveryError(source, vipName, $"{source}: service '{svc}' needs label '{vipName}' or '{markName}'"));
+            return null;
+        }
+
+        NetAddress vip = default;
+        ushort vipPort = 0;
+        uint mark = 0;
+        if (hasVip && !TryParseEndpoint(vipLabel.Value, out vip, out vipPort))
+        {
+            errors.Add(Error(source, vipLabel.Label, vipLabel.Value, "expected ADDRESS:PORT such as 10.99.0.10:80 or [fd00::10]:80"));
+        }
+
+        if (hasMark && (!uint.TryParse(markLabel.Value, NumberStyles.None, CultureInfo.InvariantCulture, out mark) || mark == 0))
+        {
+            errors.Add(Error(source, markLabel.Label, markLabel.Value, "expected a firewall mark from 1 to 4294967295"));
+        }
+
+        ushort targetPort = vipPort;
+        if (options.TryGetValue("port", out var port) && !TryParsePort(port.Value, out targetPort))
+        {
+            errors.Add(Error(source, port.Label, port.Value, "expected a port from 1 to 65535"));
+        }
+
+        IpvsProtocol protocol = IpvsProtocol.Tcp;
+        if (options.TryGetValue("protocol", out var protocolLabel))
+        {
+            protocol = protocolLabel.Value switch
+            {
+                "tcp" => IpvsProtocol.Tcp,
+                "udp" => IpvsProtocol.Udp,
+                "sctp" => IpvsProtocol.Sctp,
+                _ => IpvsProtocol.None,
+            };
+            if (protocol == IpvsProtocol.None)
+            {
+                errors.Add(Error(source, protocolLabel.Label, protocolLabel.Value, "expected tcp, udp or sctp"));
+            }
+        }
+
+        string scheduler = DefaultScheduler;
+        if (options.TryGetValue("scheduler", out var schedulerLabel))
+        {
+            scheduler = schedulerLabel.Value;
+            if (!Schedulers.Contains(scheduler, StringComparer.Ordinal))
+            {
+                errors.Add(Error(source, schedulerLabel.Label, schedulerLabel.Value, $"unknown scheduler; expected one of {string.Join(", ", Schedulers)}"));
+            }
+        }
+
+        int weight = 1;
+        if (options.TryGetValue("weight", out var weightLabel)
+            && !int.TryParse(weightLabel.Value, NumberStyles.None, CultureInfo.InvariantCulture, out weight))
+        {
+            errors.Add(Error(source, weightLabel.Label, weightLabel.Value, "expected a weight from 0 to 2147483647"));
+        }
+
+        ForwardingMethod method = ForwardingMethod.Masquerade;
+        if (options.TryGetValue("method", out var methodLabel))
+        {
+            ForwardingMethod? parsed = methodLabel.Value switch
+            {
+                "nat" => ForwardingMethod.Masquerade,
+                "dr" => ForwardingMethod.Route,
+                "tun" => ForwardingMethod.Tunnel,
+                _ => null,
+            };
+            if (parsed is null)
+            {
+                errors.Add(Error(source, methodLabel.Label, methodLabel.Value, "expected nat, dr or tun"));
+            }
+
+            method = parsed ?? method;
+        }
+
+        uint persistence = 0;
+        if (options.TryGetValue("persistence", out var persistenceLabel)
+            && (!uint.TryParse(persistenceLabel.Value, NumberStyles.None, CultureInfo.InvariantCulture, out persistence) || persistence == 0))
+        {
+            errors.Add(Error(source, persistenceLabel.Label, persistenceLabel.Value, "expected a persistence timeout in seconds, 1 or more"));
+        }
+
+        string? network = null;
+        if (options.TryGetValue("network", out var networkLabel))
+        {
+            network = networkLabel.Value;
+            if (string.IsNullOrWhiteSpace(network))
+            {
+                errors.Add(Error(source, networkLabel.Label, networkLabel.Value, "expected a network name"));
+            }
+        }
+
+        AddressMode addressMode = AddressMode.Container;
+        if (options.TryGetValue("address", out var addressLabel))
+        {
+            AddressMode? parsed = addressLabel.Value switch
+            {
+                "container" => AddressMode.Container,
+                "published" => AddressMode.Published,
+                _ => null,
+            };
+            if (parsed is null)
+            {
+                errors.Add(Error(source, addressLabel.Label, addressLabel.Value, "expected container or published"));
+            }
+
+            addressMode = parsed ?? addressMode;
+        }
+
+        if (addressMode == AddressMode.Published && hasMark && targetPort == 0)
+        {
+            errors.Add(new DiscoveryError(source, $"{Prefix}{svc}.port",
+                $"{source}: service '{svc}' publishes a firewall-mark service and needs label '{Prefix}{svc}.port' to find the published port"));
+        }
+
+        return new ServiceLabels(svc, vip, vipPort, mark, targetPort, protocol, scheduler, weight, method, persistence, network, addressMode);
+    }
+
+    private static bool IsValidName(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    private static DiscoveryError Error(string source, string label, string value, string reason) =>
+        new(source, label, $"{source}: label '{label}={value}': {reason}");
+
+    private static bool TryParsePort(ReadOnlySpan<char> text, out ushort port) =>
+        ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port != 0;
+
+    /// <summary>Parses <c>10.99.0.10:80</c> or <c>[fd00::10]:80</c>; an IPv6 address without brackets is ambiguous and refused.</summary>
+    internal static bool TryParseEndpoint(string text, out NetAddress address, out ushort port)
+    {
+        address = default;
+        port = 0;
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> host = text.AsSpan(0, colon);
+        bool bracketed = host.StartsWith("[") && host.EndsWith("]");
+        return (bracketed || host.IndexOf(':') < 0)
+            && NetAddress.TryParse(host, out address)
+            && TryParsePort(text.AsSpan(colon + 1), out port);
+    }
+}

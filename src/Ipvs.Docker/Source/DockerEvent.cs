@@ -1,0 +1,22 @@
+namespace Ipvs.Docker.Source;
+
+/// <summary>One entry of the Docker event stream, reduced to what decides whether to relist.</summary>
+/// <param name="Type">Object type: <c>container</c>, <c>network</c>, <c>service</c>, <c>node</c>, ...</param>
+/// <param name="Action">What happened: <c>start</c>, <c>die</c>, <c>health_status: healthy</c>, ...</param>
+/// <param name="ActorId">The object's id.</param>
+public sealed record DockerEvent(string Type, string Action, string ActorId)
+{
+    /// <summary>
+    /// True for the events that can change what is declared: container lifecycle, pause and health, network
+    /// (dis)connection, and swarm service and node changes. Exec, image, volume and other events are noise here.
+    /// </summary>
+    public bool ChangesDeclarations => Type switch
+    {
+        "container" => Action is "start" or "die" or "stop" or "kill" or "destroy" or "pause" or "unpause" or "rename" or "update"
+            || Action.StartsWith("health_status", StringComparison.Ordinal),
+        "network" => Action is "connect" or "disconnect",
+        "service" => Action is "create" or "update" or "remove",
+        "node" => Action is "create" or "update" or "remove",
+        _ => false,
+    };
+}

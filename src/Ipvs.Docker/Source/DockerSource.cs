@@ -1,0 +1,230 @@
+using System.Threading.Channels;
+using Ipvs.Docker.Discovery;
+
+namespace Ipvs.Docker.Source;
+
+/// <summary>
+/// Watches a Docker engine and publishes a <see cref="DockerSnapshot"/> whenever what it declares changes: a full
+/// list first, then one relist per burst of relevant events (coalesced by a quiet period), and a periodic relist as
+/// a safety net.
+/// </summary>
+/// <remarks>
+/// When Docker goes away the last snapshot stands: an unreachable engine is never reported as "no containers", which
+/// would tear down every Docker-declared service. The source reconnects with exponential backoff and relists once
+/// Docker answers again. <see cref="Snapshots"/> holds at most the newest snapshot, so a slow reader skips stale ones.
+/// </remarks>
+public sealed class DockerSource
+{
+    private readonly IDockerApi _api;
+    private readonly DiscoveryOptions _discovery;
+    private readonly DockerSourceOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Channel<DockerSnapshot> _snapshots =
+        Channel.CreateBounded<DockerSnapshot>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true });
+
+    private DockerSnapshot? _current;
+    private DockerConnectionState _connection;
+    private long _relists;
+
+    public DockerSource(IDockerApi api, DiscoveryOptions discovery, DockerSourceOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(discovery);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        options.Validate();
+        _api = api;
+        _discovery = discovery;
+        _options = options;
+        _time = time;
+        _connection = new DockerConnectionState(DockerConnectionStatus.Connecting, time.GetUtcNow());
+    }
+
+    /// <summary>The latest snapshot, or null until the first full list succeeded.</summary>
+    public DockerSnapshot? Current => Volatile.Read(ref _current);
+
+    /// <summary>New snapshots; capacity one, the newest wins.</summary>
+    public ChannelReader<DockerSnapshot> Snapshots => _snapshots.Reader;
+
+    public DockerConnectionState Connection => Volatile.Read(ref _connection);
+
+    /// <summary>Full lists done so far (for metrics; also lets tests see coalescing).</summary>
+    public long Relists => Interlocked.Read(ref _relists);
+
+    /// <summary>Runs until cancelled; Docker failures never end it.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        TimeSpan backoff = _options.InitialBackoff;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    await RunSessionAsync(() => backoff = _options.InitialBackoff, cancellationToken);
+                }
+                catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+                {
+                    MarkDisconnected(error);
+                }
+
+                await Task.Delay(backoff, _time, cancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _snapshots.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>One connection: follow events, list, then relist on events and on the timer until something fails.</summary>
+    private async Task RunSessionAsync(Action onConnected, CancellationToken cancellationToken)
+    {
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Channel<bool> changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+        // Events are followed before the first list, so a change made while listing still triggers a relist.
+        Task watch = PumpEventsAsync(changed.Writer, session.Token);
+        try
+        {
+            await RelistAsync(cancellationToken);
+            MarkConnected();
+            onConnected();
+            await FollowAsync(changed.Reader, watch, cancellationToken);
+        }
+        finally
+        {
+            await session.CancelAsync();
+            await watch.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task PumpEventsAsync(ChannelWriter<bool> changed, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        await foreach (DockerEvent dockerEvent in _api.WatchAsync(cancellationToken))
+        {
+            if (dockerEvent.ChangesDeclarations)
+            {
+                changed.TryWrite(true);
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        throw new DockerUnavailableException("the Docker event stream ended");
+    }
+
+    private async Task FollowAsync(ChannelReader<bool> changed, Task watch, CancellationToken cancellationToken)
+    {
+        DateTimeOffset relistAt = _time.GetUtcNow() + _options.RelistInterval;
+        while (true)
+        {
+            TimeSpan untilRelist = relistAt - _time.GetUtcNow();
+            if (untilRelist > TimeSpan.Zero)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Task<bool> signal = changed.WaitToReadAsync(wait.Token).AsTask();
+                Task timer = Task.Delay(untilRelist, _time, wait.Token);
+                Task first = await Task.WhenAny(signal, timer, watch);
+                await wait.CancelAsync();
+                cancellationToken.ThrowIfCancellationRequested();
+                if (first == watch)
+                {
+                    await watch;
+                }
+
+                if (first == signal)
+                {
+                    changed.TryRead(out _);
+                    await CoalesceAsync(changed, watch, cancellationToken);
+                }
+            }
+
+            await RelistAsync(cancellationToken);
+            relistAt = _time.GetUtcNow() + _options.RelistInterval;
+        }
+    }
+
+    /// <summary>Waits until events stop for the quiet period, or the burst has lasted the longest allowed delay.</summary>
+    private async Task CoalesceAsync(ChannelReader<bool> changed, Task watch, CancellationToken cancellationToken)
+    {
+        DateTimeOffset deadline = _time.GetUtcNow() + _options.MaxCoalesceDelay;
+        while (true)
+        {
+            TimeSpan quiet = Min(_options.QuietPeriod, deadline - _time.GetUtcNow());
+            if (quiet <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task<bool> signal = changed.WaitToReadAsync(wait.Token).AsTask();
+            Task timer = Task.Delay(quiet, _time, wait.Token);
+            Task first = await Task.WhenAny(signal, timer, watch);
+            await wait.CancelAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+            if (first == watch)
+            {
+                await watch;
+            }
+
+            if (first != signal)
+            {
+                return;
+            }
+
+            changed.TryRead(out _);
+        }
+    }
+
+    private async Task RelistAsync(CancellationToken cancellationToken)
+    {
+        DockerInventory inventory = await _api.ListAsync(cancellationToken);
+        Interlocked.Increment(ref _relists);
+        DockerDeclarations declarations = DockerSnapshotBuilder.Build(inventory, _discovery);
+        DockerSnapshot? previous = Current;
+        if (previous is not null && previous.Declarations.Equals(declarations))
+        {
+            return;
+        }
+
+        var snapshot = new DockerSnapshot((previous?.Revision ?? 0) + 1, _time.GetUtcNow(), declarations);
+        Volatile.Write(ref _current, snapshot);
+        _snapshots.Writer.TryWrite(snapshot);
+    }
+
+    private void MarkConnected()
+    {
+        DockerConnectionState previous = Connection;
+        Volatile.Write(ref _connection, previous with { Status = DockerConnectionStatus.Connected, Since = _time.GetUtcNow() });
+    }
+
+    private void MarkDisconnected(Exception error)
+    {
+        DockerConnectionState previous = Connection;
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset since = previous.Status == DockerConnectionStatus.Disconnected ? previous.Since : now;
+        Volatile.Write(ref _connection, new DockerConnectionState(DockerConnectionStatus.Disconnected, since, error.Message, now));
+    }
+
+    private static TimeSpan Min(TimeSpan left, TimeSpan right) => left < right ? left : right;
+}
+
+/// <summary>Docker did not answer, or its event stream ended.</summary>
+public sealed class DockerUnavailableException : Exception
+{
+    public DockerUnavailableException()
+    {
+    }
+
+    public DockerUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public DockerUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

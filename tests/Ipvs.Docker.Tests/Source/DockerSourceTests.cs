@@ -1,0 +1,209 @@
+using Ipvs.Docker.Discovery;
+using Ipvs.Docker.Source;
+using Ipvs.Docker.Tests.Discovery;
+using Ipvs.Docker.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ipvs.Docker.Tests.Source;
+
+public sealed class DockerSourceTests : IAsyncDisposable
+{
+    private static readonly DockerSourceOptions _options = new(
+        QuietPeriod: TimeSpan.FromMilliseconds(250),
+        MaxCoalesceDelay: TimeSpan.FromSeconds(2),
+        RelistInterval: TimeSpan.FromSeconds(30),
+        InitialBackoff: TimeSpan.FromSeconds(1),
+        MaxBackoff: TimeSpan.FromSeconds(8));
+
+    private static readonly DockerEvent _start = new("container", "start", "524661ff90af");
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeDockerApi _api = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly DockerSource _source;
+    private Task? _run;
+
+    public DockerSourceTests()
+    {
+        _source = new DockerSource(_api, new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed), _options, _time);
+    }
+
+    private static DockerInventory Inventory(params string[] fixtures) => new([.. fixtures.Select(DockerFixtures.Container)]);
+
+    private async Task StartConnectedAsync(params string[] fixtures)
+    {
+        _api.SetInventory(Inventory(fixtures));
+        _run = _source.RunAsync(_stop.Token);
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Connected && _api.IsWatching, "the source is connected");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_run is not null)
+        {
+            await _run.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        _stop.Dispose();
+    }
+
+    [Fact]
+    public async Task RunAsync_DockerUp_PublishesTheFirstListAsRevisionOne()
+    {
+        await StartConnectedAsync("web-bridge", "web-front");
+
+        Assert.True(_source.Snapshots.TryRead(out DockerSnapshot? snapshot));
+        Assert.Equal(1, snapshot.Revision);
+        Assert.Equal(2, snapshot.Declarations.Services.Count);
+        Assert.Same(snapshot, _source.Current);
+        Assert.Equal(_time.GetUtcNow(), _source.Connection.Since);
+    }
+
+    [Fact]
+    public async Task RunAsync_BurstOfEvents_CoalescesIntoOneRelist()
+    {
+        await StartConnectedAsync("web-bridge");
+        _api.SetInventory(Inventory("web-bridge", "web-front", "web-healthy"));
+
+        for (int i = 0; i < 5; i++)
+        {
+            _api.Push(_start);
+            await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(1, _source.Relists);
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(300));
+
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the burst is relisted");
+        Assert.Equal(2, _source.Relists);
+        Assert.Equal(3, _source.Current!.Declarations.Services.Count);
+        Assert.True(_source.Snapshots.TryRead(out DockerSnapshot? newest));
+        Assert.Equal(2, newest.Revision);
+    }
+
+    [Fact]
+    public async Task RunAsync_EventsNeverStop_RelistsAtTheLongestCoalesceDelay()
+    {
+        await StartConnectedAsync("web-bridge");
+
+        for (int i = 0; i < 21; i++)
+        {
+            _api.Push(new DockerEvent("container", "health_status: healthy", "99b5638673ce"));
+            await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(100));
+        }
+
+        await Eventually.TrueAsync(() => _source.Relists >= 2, "a relist happens during the storm");
+        Assert.Equal(2, _source.Relists);
+    }
+
+    [Fact]
+    public async Task RunAsync_IrrelevantEvents_DoNotRelist()
+    {
+        await StartConnectedAsync("web-bridge");
+
+        _api.Push(new DockerEvent("container", "exec_start: /bin/sh -c true", "99b5638673ce"));
+        _api.Push(new DockerEvent("image", "pull", "busybox"));
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(1, _source.Relists);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoEvents_RelistsPeriodicallyWithoutANewRevisionWhenNothingChanged()
+    {
+        await StartConnectedAsync("web-bridge");
+
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(31));
+
+        await Eventually.TrueAsync(() => _source.Relists == 2, "the periodic relist");
+        Assert.Equal(1, _source.Current!.Revision);
+    }
+
+    [Fact]
+    public async Task RunAsync_DockerGoesAway_KeepsLastSnapshotAndReportsDisconnected()
+    {
+        await StartConnectedAsync("web-bridge", "web-front");
+        Assert.True(_source.Snapshots.TryRead(out _));
+        DockerSnapshot before = _source.Current!;
+        DateTimeOffset brokeAt = _time.GetUtcNow();
+
+        _api.Break();
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Disconnected, "the loss is noticed");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(20));
+
+        Assert.Same(before, _source.Current);
+        Assert.False(_source.Snapshots.TryRead(out _));
+        DockerConnectionState state = _source.Connection;
+        Assert.Equal(brokeAt, state.Since);
+        Assert.Contains("Connection refused", state.LastError, StringComparison.Ordinal);
+        Assert.True(state.LastErrorAt > brokeAt);
+    }
+
+    [Fact]
+    public async Task RunAsync_DockerDown_RetriesWithDoublingBackoff()
+    {
+        await StartConnectedAsync("web-bridge");
+        _api.Break();
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Disconnected, "the loss is noticed");
+        int listsAtBreak = _api.Lists;
+
+        // Attempts after 1, 2, 4, 8, 8 s: at 1, 3, 7, 15 and 23 s.
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(16));
+        Assert.Equal(4, _api.Lists - listsAtBreak);
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(8));
+        Assert.Equal(5, _api.Lists - listsAtBreak);
+    }
+
+    [Fact]
+    public async Task RunAsync_DockerBack_RelistsAndReconnects()
+    {
+        await StartConnectedAsync("web-bridge");
+        _api.Break();
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Disconnected, "the loss is noticed");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(5));
+
+        _api.SetInventory(Inventory("web-front"));
+        _api.Restore();
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(5));
+
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Connected, "the source reconnects");
+        Assert.Equal(2, _source.Current!.Revision);
+        Assert.Equal("web-front", Assert.Single(_source.Current.Declarations.Services).Source.Name);
+        Assert.Equal(2, _api.Watches);
+    }
+
+    [Fact]
+    public async Task RunAsync_DockerNeverReached_PublishesNothing()
+    {
+        _api.Break();
+        _run = _source.RunAsync(_stop.Token);
+
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Disconnected, "the failure is reported");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(3));
+
+        Assert.Null(_source.Current);
+        Assert.False(_source.Snapshots.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task RunAsync_Cancelled_CompletesTheSnapshotChannel()
+    {
+        await StartConnectedAsync("web-bridge");
+
+        await _stop.CancelAsync();
+        await _run!.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.True(_source.Snapshots.TryRead(out _));
+        Assert.True(_source.Snapshots.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public void Constructor_NonPositiveQuietPeriod_ThrowsNamingTheOption()
+    {
+        ArgumentException error = Assert.Throws<ArgumentException>(() =>
+            new DockerSource(_api, new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed), _options with { QuietPeriod = TimeSpan.Zero }, _time));
+
+        Assert.Contains("QuietPeriod", error.Message, StringComparison.Ordinal);
+    }
+}
