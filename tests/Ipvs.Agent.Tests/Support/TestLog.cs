@@ -1,12 +1,15 @@
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting.Display;
 
 namespace Ipvs.Agent.Tests.Support;
 
 /// <summary>A logger that keeps every rendered message, so tests can assert what was logged.</summary>
 internal sealed class TestLog : ILogEventSink
 {
+    private static readonly MessageTemplateTextFormatter Formatter = new("{Message:lj}", System.Globalization.CultureInfo.InvariantCulture);
+
     public TestLog() => Logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(this).CreateLogger();
 
     public ILogger Logger { get; }
@@ -17,7 +20,9 @@ internal sealed class TestLog : ILogEventSink
     {
         lock (Events)
         {
-            Events.Add((logEvent.Level, logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture)));
+            using var text = new StringWriter();
+            Formatter.Format(logEvent, text);
+            Events.Add((logEvent.Level, text.ToString()));
         }
     }
 

@@ -1,0 +1,76 @@
+using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Reconciliation;
+using Ipvs.Agent.StaticServices;
+using Ipvs.Docker;
+using Ipvs.Docker.Discovery;
+using Ipvs.Docker.Source;
+using Ipvs.Netlink.Client;
+
+namespace Ipvs.Agent.Commands;
+
+/// <summary>What the one-shot verbs share: reading the desired state once and opening the kernel with clear errors.</summary>
+internal static class OneShot
+{
+    /// <summary>The static file as a source; a file with any error stops the verb (exit 2) with every error listed.</summary>
+    public static IDesiredSource ReadServicesFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CommandFailedException(ExitCodes.UsageOrConfig, $"{path}: services file not found");
+        }
+
+        StaticServicesResult result = StaticServicesFile.Load(path);
+        return result.IsValid
+            ? new FixedSource($"static file {path}", new SourceSnapshot(result.Declarations, []))
+            : throw new CommandFailedException(ExitCodes.UsageOrConfig, $"{path}: rejected, nothing changed:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", result.Errors));
+    }
+
+    /// <summary>Docker's declarations now (one list), or null with a note when Docker does not answer in time.</summary>
+    public static async Task<IDesiredSource?> ReadDockerAsync(AgentOptions options, TextWriter notes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Uri endpoint = DockerEndpoint.Resolve(options.DockerHost, Environment.GetEnvironmentVariable("DOCKER_HOST"));
+            using var api = new DockerEngineApi(endpoint);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            DockerInventory inventory = await api.ListAsync(timeout.Token);
+            DockerDeclarations declarations = DockerSnapshotBuilder.Build(inventory, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress));
+            return new FixedSource("docker", new SourceSnapshot(
+                [.. declarations.ToServiceDeclarations()],
+                [.. declarations.Errors.Select(error => error.Message), .. declarations.Conflicts.Select(conflict => conflict.Message)]));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await notes.WriteLineAsync($"note: Docker not read ({exception.Message}); use --no-docker to skip it");
+            return null;
+        }
+    }
+
+    public static IKernelGateway OpenKernel(CliContext context)
+    {
+        try
+        {
+            return context.OpenKernel();
+        }
+        catch (NetlinkException exception)
+        {
+            throw new CommandFailedException(ExitCodes.Runtime, exception.Kind switch
+            {
+                NetlinkErrorKind.FamilyNotFound => exception.Message,
+                NetlinkErrorKind.PermissionDenied => $"not allowed to use IPVS: run as root or with CAP_NET_ADMIN ({exception.Message})",
+                _ => $"cannot open IPVS: {exception.Message}",
+            });
+        }
+    }
+}
+
+/// <summary>A source read once, for the one-shot verbs.</summary>
+internal sealed class FixedSource(string name, SourceSnapshot snapshot) : IDesiredSource
+{
+    public string Name => name;
+
+    public SourceSnapshot? Current => snapshot;
+
+    public Task RunAsync(Action changed, CancellationToken cancellationToken) => Task.CompletedTask;
+}

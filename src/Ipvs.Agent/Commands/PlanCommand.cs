@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text.Json;
+using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Logging;
+using Ipvs.Agent.Metrics;
+using Ipvs.Agent.Reconciliation;
+using Ipvs.Core.Draining;
+using Ipvs.Core.Planning;
+using Serilog;
+using Serilog.Formatting.Display;
+
+namespace Ipvs.Agent.Commands;
+
+/// <summary><c>plan</c> and <c>apply</c>: the change a services file would make, shown or applied once, without the daemon.</summary>
+internal static class PlanCommand
+{
+    public static int Run(CliContext context, AgentOptions options, string file, bool apply, bool json, bool detailedExitCode)
+    {
+        IDesiredSource source = OneShot.ReadServicesFile(file);
+        var assembler = new DesiredStateAssembler([source], new ManualDrainStore(options.StateDir));
+        var planner = new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout));
+        var store = new OwnershipStore(options.StateDir);
+        using IKernelGateway kernel = OneShot.OpenKernel(context);
+        Plan plan;
+        ApplyOutcome outcome = ApplyOutcome.Nothing;
+        if (apply)
+        {
+            using StateLock stateLock = StateLock.Acquire(options.StateDir);
+            using Serilog.Core.Logger log = new LoggerConfiguration().MinimumLevel.Is(options.LogLevel)
+                .WriteTo.Sink(new TextWriterSink(context.Error, new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture))).CreateLogger();
+            var reconciler = new Reconciler(kernel, context.OpenVips(options.Interface), store, assembler, planner, options.OwnershipPolicy, context.Time, log, new AgentMetrics());
+            ReconcileReport report = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+            plan = report.Plan;
+            outcome = report.Outcome;
+        }
+        else
+        {
+            DesiredInput desired = assembler.Assemble();
+            foreach (string problem in desired.Problems)
+            {
+                context.Error.WriteLine($"warning: {problem}");
+            }
+
+            plan = planner.Plan(desired.State, kernel.ReadTable(), store.Load(), context.Time.GetUtcNow());
+        }
+
+        if (json)
+        {
+            WriteJson(context.Out, plan, outcome, apply);
+        }
+        else
+        {
+            WriteText(context.Out, plan, outcome, apply);
+        }
+
+        if (outcome.Failures.Count > 0)
+        {
+            return ExitCodes.Runtime;
+        }
+
+        return detailedExitCode && !plan.IsEmpty ? ExitCodes.Differences : ExitCodes.Ok;
+    }
+
+    internal static string Symbol(IpvsOperationKind kind) => kind switch
+    {
+        IpvsOperationKind.AddService or IpvsOperationKind.AddServer => "+",
+        IpvsOperationKind.UpdateService or IpvsOperationKind.UpdateServer => "~",
+        _ => "-",
+    };
+
+    private static void WriteText(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied)
+    {
+        if (plan.IsEmpty)
+        {
+            output.WriteLine("No changes: the kernel already matches the desired state.");
+        }
+        else
+        {
+            int adds = plan.Operations.Count(operation => Symbol(operation.Kind) == "+");
+            int changes = plan.Operations.Count(operation => Symbol(operation.Kind) == "~");
+            int removes = plan.Operations.Count - adds - changes;
+            output.WriteLine($"{(applied ? "Applied" : "Plan")}: {plan.Operations.Count} changes ({adds} to add, {changes} to change, {removes} to remove)");
+            foreach (IpvsOperation operation in plan.Operations)
+            {
+                string subject = operation.Server is { } server ? $"{operation.ServiceKey} real server {server.Key}" : $"service {operation.ServiceKey}";
+                output.WriteLine($"  {Symbol(operation.Kind)} {subject}: {operation.Reason} (source: {operation.Source?.ToString() ?? "agent"})");
+            }
+        }
+
+        foreach (PlanIssue issue in plan.Issues)
+        {
+            output.WriteLine($"  ! {issue.Message}");
+        }
+
+        foreach (OperationFailure failure in outcome.Failures)
+        {
+            output.WriteLine($"  FAILED {Reconciler.ChangeName(failure.Operation.Kind)} {failure.Operation.ServiceKey}: {failure.Error}");
+        }
+    }
+
+    private static void WriteJson(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("applied", applied);
+            writer.WriteStartArray("changes");
+            foreach (IpvsOperation operation in plan.Operations)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("kind", operation.Kind.ToString());
+                writer.WriteString("service", operation.ServiceKey.ToString());
+                writer.WriteString("server", operation.Server?.Key.ToString());
+                writer.WriteString("reason", operation.Reason);
+                writer.WriteString("source", operation.Source?.ToString());
+                writer.WriteBoolean("failed", outcome.Failures.Any(failure => ReferenceEquals(failure.Operation, operation)));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("issues");
+            foreach (PlanIssue issue in plan.Issues)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("kind", issue.Kind.ToString());
+                writer.WriteString("service", issue.Service.ToString());
+                writer.WriteString("message", issue.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.Json;
+using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Reconciliation;
+using Ipvs.Core.Desired;
+using Ipvs.Core.Draining;
+using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using Ipvs.Core.Planning;
+
+namespace Ipvs.Agent.Commands;
+
+/// <summary><c>status</c>: the kernel table as <c>ipvsadm -Ln</c> shows it, with owner, source and drain state.</summary>
+internal static class StatusCommand
+{
+    public static async Task<int> RunAsync(CliContext context, AgentOptions options, bool json, CancellationToken cancellationToken)
+    {
+        var sources = new List<IDesiredSource>();
+        if (options.ServicesFile is { } file)
+        {
+            sources.Add(OneShot.ReadServicesFile(file));
+        }
+
+        if (options.DockerEnabled && await OneShot.ReadDockerAsync(options, context.Error, cancellationToken) is { } docker)
+        {
+            sources.Add(docker);
+        }
+
+        DesiredState desired = new DesiredStateAssembler(sources, null).Assemble().State;
+        OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load();
+        IReadOnlyList<ManualDrain> manual = new ManualDrainStore(options.StateDir).Load();
+        KernelTable table;
+        using (IKernelGateway kernel = OneShot.OpenKernel(context))
+        {
+            table = kernel.ReadTable();
+        }
+
+        List<ServiceRow> rows = [.. table.OrderedServices.Select(service => Row(service, desired, ownership))];
+        if (json)
+        {
+            WriteJson(context.Out, rows, manual);
+        }
+        else
+        {
+            WriteText(context.Out, rows, manual);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private sealed record ServerRow(KernelRealServer Server, string State, string? Source);
+
+    private sealed record ServiceRow(KernelService Service, string Owner, string? Source, IReadOnlyList<ServerRow> Servers);
+
+    private static ServiceRow Row(KernelService service, DesiredState desired, OwnershipRecord ownership)
+    {
+        bool owned = ownership.Owns(service.Key);
+        desired.Services.TryGetValue(service.Key, out DesiredService? wanted);
+        var servers = service.OrderedRealServers.Select(server =>
+        {
+            DesiredRealServer? wantedServer = wanted?.RealServers.GetValueOrDefault(server.Key);
+            string state = !owned ? "-"
+                : ownership.Drains.TryGetValue(new DrainKey(service.Key, server.Key), out Drain? drain) ? $"draining until {drain.Deadline.ToString("u", CultureInfo.InvariantCulture)}"
+                : server.Server.Weight == 0 ? "weight 0"
+                : "serving";
+            return new ServerRow(server, state, wantedServer?.Source.ToString());
+        }).ToList();
+        return new ServiceRow(service, owned ? "owned" : "foreign", wanted?.Source.ToString(), servers);
+    }
+
+    private static void WriteText(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual)
+    {
+        output.WriteLine($"IP Virtual Server: {rows.Count} services ({rows.Count(row => row.Owner == "owned")} owned by ipvs-agent)");
+        output.WriteLine("Prot LocalAddress:Port Scheduler Flags                      Owner    Source");
+        output.WriteLine("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn State      Source");
+        foreach (ServiceRow row in rows)
+        {
+            VirtualService service = row.Service.Service;
+            string flags = service.Flags.HasFlag(ServiceFlags.Persistent) ? $"persistent {service.TimeoutSeconds}" : string.Empty;
+            string key = service.Key.IsFirewallMark ? $"FWM  {service.Key.FirewallMark}" : $"{VirtualServiceKey.ProtocolName(service.Key.Protocol),-4} {service.Key.Address.ToEndpointHost()}:{service.Key.Port}";
+            output.WriteLine($"{$"{key} {service.Scheduler} {flags}",-55} {row.Owner,-8} {row.Source ?? "-"}");
+            foreach (ServerRow server in row.Servers)
+            {
+                RealServer real = server.Server.Server;
+                RealServerStatus status = server.Server.Status;
+                output.WriteLine($"  -> {real.Key,-28} {Forward(real.Method),-7} {real.Weight,-6} {status.ActiveConnections,-10} {status.InactiveConnections,-9} {server.State,-10} {server.Source ?? "-"}");
+            }
+        }
+
+        foreach (ManualDrain drain in manual)
+        {
+            output.WriteLine($"Manual drain: {drain} (since {drain.RequestedAt.ToString("u", CultureInfo.InvariantCulture)})");
+        }
+    }
+
+    private static string Forward(ForwardingMethod method) => method switch
+    {
+        ForwardingMethod.Masquerade => "Masq",
+        ForwardingMethod.Local => "Local",
+        ForwardingMethod.Tunnel => "Tunnel",
+        _ => "Route",
+    };
+
+    private static void WriteJson(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("services");
+            foreach (ServiceRow row in rows)
+            {
+                VirtualService service = row.Service.Service;
+                writer.WriteStartObject();
+                writer.WriteString("service", service.Key.ToString());
+                writer.WriteString("scheduler", service.Scheduler);
+                writer.WriteString("flags", ConfigDifference.FormatFlags(service.Flags & ~ServiceFlags.Hashed));
+                writer.WriteString("owner", row.Owner);
+                writer.WriteString("source", row.Source);
+                writer.WriteNumber("connections", service.Key.IsFirewallMark ? 0 : row.Service.Status.Statistics.Connections);
+                writer.WriteStartArray("servers");
+                foreach (ServerRow server in row.Servers)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("server", server.Server.Key.ToString());
+                    writer.WriteString("forward", Forward(server.Server.Server.Method));
+                    writer.WriteNumber("weight", server.Server.Server.Weight);
+                    writer.WriteNumber("activeConnections", server.Server.Status.ActiveConnections);
+                    writer.WriteNumber("inactiveConnections", server.Server.Status.InactiveConnections);
+                    writer.WriteString("state", server.State);
+                    writer.WriteString("source", server.Source);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("manualDrains");
+            foreach (ManualDrain drain in manual)
+            {
+                writer.WriteStringValue(drain.ToString());
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

@@ -1,0 +1,306 @@
+using System.Collections;
+using System.Globalization;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using Microsoft.Extensions.Configuration;
+using Serilog.Events;
+
+namespace Ipvs.Agent.Configuration;
+
+/// <summary>A value given on the command line: its configuration key, its text and the flag that carried it.</summary>
+internal readonly record struct FlagValue(string Key, string Value, string Flag);
+
+/// <summary>
+/// Layers the YAML file, <c>IPVS_AGENT_*</c> variables and flags (each later one wins, lists replaced whole) with
+/// Microsoft.Extensions.Configuration, then validates everything at once into <see cref="AgentOptions"/>.
+/// </summary>
+internal static class AgentConfiguration
+{
+    /// <param name="configFile">The <c>--config</c> flag, or null for IPVS_AGENT_CONFIG or the default path (which may be absent).</param>
+    /// <param name="environment">The process environment.</param>
+    /// <param name="flags">Values given as flags.</param>
+    /// <exception cref="ConfigurationException">Listing every problem, each naming its origin.</exception>
+    public static AgentOptions Load(string? configFile, IDictionary environment, IEnumerable<FlagValue> flags)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(flags);
+        var problems = new List<string>();
+        string? variableFile = environment[ConfigurationKeys.ConfigFileVariable] as string;
+        string path = configFile ?? (string.IsNullOrEmpty(variableFile) ? AgentOptions.DefaultConfigFile : variableFile);
+        bool mustExist = configFile is not null || !string.IsNullOrEmpty(variableFile);
+
+        LayerProvider fileLayer = new();
+        string? readFrom = null;
+        if (File.Exists(path))
+        {
+            fileLayer = YamlConfigurationFile.Read(path, File.ReadAllText(path), problems);
+            readFrom = Path.GetFullPath(path);
+        }
+        else if (mustExist)
+        {
+            problems.Add($"{path}: config file not found");
+        }
+
+        LayerProvider environmentLayer = ReadEnvironment(environment);
+        var flagLayer = new LayerProvider();
+        var lists = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (FlagValue flag in flags)
+        {
+            if (ConfigurationKeys.Lists.Contains(flag.Key))
+            {
+                // A repeated list flag accumulates; together they replace the lower layers' list.
+                if (!lists.TryGetValue(flag.Key, out List<string>? values))
+                {
+                    lists[flag.Key] = values = [];
+                }
+
+                values.Add(flag.Value);
+                flagLayer.Set(flag.Key, string.Join(',', values), flag.Flag);
+            }
+            else
+            {
+                flagLayer.Set(flag.Key, flag.Value, flag.Flag);
+            }
+        }
+
+        IConfigurationRoot root = new ConfigurationBuilder().Add(fileLayer).Add(environmentLayer).Add(flagLayer).Build();
+        var reader = new OptionsReader(root, [flagLayer, environmentLayer, fileLayer], problems);
+        AgentOptions options = reader.Read(readFrom);
+        return problems.Count == 0 ? options : throw new ConfigurationException(problems);
+    }
+
+    private static LayerProvider ReadEnvironment(IDictionary environment)
+    {
+        var layer = new LayerProvider();
+        foreach (DictionaryEntry entry in environment)
+        {
+            if (entry.Key is not string name || entry.Value is not string value
+                || !name.StartsWith(ConfigurationKeys.EnvironmentPrefix, StringComparison.Ordinal) || name == ConfigurationKeys.ConfigFileVariable)
+            {
+                continue;
+            }
+
+            // Unknown IPVS_AGENT_* names are left alone: wrappers and test harnesses use the prefix for their own settings.
+            if (ConfigurationKeys.Find(name[ConfigurationKeys.EnvironmentPrefix.Length..]) is not { } key)
+            {
+                continue;
+            }
+
+            layer.Set(key, value, name);
+        }
+
+        return layer;
+    }
+
+    /// <summary>Reads each key from the merged configuration; a bad value is reported with the layer it came from.</summary>
+    private sealed class OptionsReader(IConfiguration configuration, LayerProvider[] layersHighestFirst, List<string> problems)
+    {
+        public AgentOptions Read(string? configFile)
+        {
+            var defaults = new AgentOptions();
+            return new AgentOptions
+            {
+                ConfigFile = configFile,
+                DockerHost = Text(ConfigurationKeys.DockerHost),
+                ServicesFile = Text(ConfigurationKeys.ServicesFile),
+                DockerEnabled = Boolean(ConfigurationKeys.Docker) ?? defaults.DockerEnabled,
+                AllowedVipCidrs = List(ConfigurationKeys.AllowedVipCidrs, "an address block such as 10.99.0.0/24 or fd00::/64", ParseBlock),
+                AllowedFwmarks = List(ConfigurationKeys.AllowedFwmarks, "a firewall-mark range such as 1-1000 or 7", ParseMarks),
+                ResyncInterval = Duration(ConfigurationKeys.ResyncInterval, defaults.ResyncInterval, TimeSpan.FromMilliseconds(100)),
+                MinInterval = Duration(ConfigurationKeys.MinInterval, defaults.MinInterval, TimeSpan.Zero),
+                DrainTimeout = Duration(ConfigurationKeys.DrainTimeout, defaults.DrainTimeout, TimeSpan.Zero),
+                Interface = InterfaceName(),
+                MetricsAddress = Metrics(),
+                LogLevel = Level(),
+                LogFormat = Format(),
+                StateDir = Text(ConfigurationKeys.StateDir) ?? defaults.StateDir,
+                NodeAddress = Address(ConfigurationKeys.NodeAddress),
+                SwarmManager = Text(ConfigurationKeys.SwarmManager),
+            };
+        }
+
+        private string Origin(string key) =>
+            layersHighestFirst.Select(layer => layer.OriginOf(key)).FirstOrDefault(origin => origin is not null) ?? key;
+
+        private void Fail(string key, string problem) => problems.Add($"{Origin(key)}: {problem}");
+
+        private string? Text(string key) => configuration[key] is { Length: > 0 } value ? value.Trim() : null;
+
+        private bool? Boolean(string key)
+        {
+            string? value = Text(key);
+            if (value is null)
+            {
+                return null;
+            }
+
+            switch (value.ToLowerInvariant())
+            {
+                case "true" or "yes" or "on" or "1":
+                    return true;
+                case "false" or "no" or "off" or "0":
+                    return false;
+                default:
+                    Fail(key, $"\"{value}\" is not true or false");
+                    return null;
+            }
+        }
+
+        private TimeSpan Duration(string key, TimeSpan fallback, TimeSpan minimum)
+        {
+            string? value = Text(key);
+            if (value is null)
+            {
+                return fallback;
+            }
+
+            if (!DurationText.TryParse(value, out TimeSpan duration))
+            {
+                Fail(key, $"\"{value}\" is not a duration like 10s or 1m");
+                return fallback;
+            }
+
+            if (duration < minimum)
+            {
+                Fail(key, $"\"{value}\" is shorter than the minimum {DurationText.Format(minimum)}");
+                return fallback;
+            }
+
+            return duration;
+        }
+
+        private List<T> List<T>(string key, string expected, Func<string, T?> parse)
+            where T : struct
+        {
+            var items = new List<T>();
+            foreach (string item in (Text(key) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (parse(item) is { } parsed)
+                {
+                    items.Add(parsed);
+                }
+                else
+                {
+                    Fail(key, $"\"{item}\" is not {expected}");
+                }
+            }
+
+            return items;
+        }
+
+        private static AddressBlock? ParseBlock(string text)
+        {
+            try
+            {
+                return AddressBlock.Parse(text);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+
+        private static FirewallMarkRange? ParseMarks(string text)
+        {
+            string[] parts = text.Split('-', 2, StringSplitOptions.TrimEntries);
+            return uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out uint first) && first > 0
+                && (parts.Length == 1 ? first : uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out uint parsed) ? parsed : 0) is var last
+                && last >= first
+                ? new FirewallMarkRange(first, last)
+                : null;
+        }
+
+        private string InterfaceName()
+        {
+            string name = Text(ConfigurationKeys.Interface) ?? "ipvs0";
+            if (name.Length is 0 or > 15 || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c)))
+            {
+                Fail(ConfigurationKeys.Interface, $"\"{name}\" is not a Linux interface name (1-15 characters, no '/', ':' or spaces)");
+            }
+
+            return name;
+        }
+
+        private string? Metrics()
+        {
+            string? value = Text(ConfigurationKeys.MetricsAddress);
+            if (value is null)
+            {
+                return AgentOptions.DefaultMetricsAddress;
+            }
+
+            if (value is "off" or "none" or "false")
+            {
+                return null;
+            }
+
+            int colon = value.LastIndexOf(':');
+            if (colon <= 0 || !ushort.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ushort port) || port == 0
+                || !NetAddress.TryParse(value.AsSpan(0, colon), out _))
+            {
+                Fail(ConfigurationKeys.MetricsAddress, $"\"{value}\" is not an address:port such as 127.0.0.1:9469 or [::1]:9469 (or off)");
+                return AgentOptions.DefaultMetricsAddress;
+            }
+
+            return value;
+        }
+
+        private LogEventLevel Level()
+        {
+            string? value = Text(ConfigurationKeys.LogLevel);
+            if (value is null)
+            {
+                return LogEventLevel.Information;
+            }
+
+            LogEventLevel? level = value.ToLowerInvariant() switch
+            {
+                "verbose" or "trace" => LogEventLevel.Verbose,
+                "debug" => LogEventLevel.Debug,
+                "information" or "info" => LogEventLevel.Information,
+                "warning" or "warn" => LogEventLevel.Warning,
+                "error" => LogEventLevel.Error,
+                "fatal" => LogEventLevel.Fatal,
+                _ => null,
+            };
+            if (level is null)
+            {
+                Fail(ConfigurationKeys.LogLevel, $"\"{value}\" is not one of debug, info, warning, error");
+            }
+
+            return level ?? LogEventLevel.Information;
+        }
+
+        private LogFormat Format()
+        {
+            string? value = Text(ConfigurationKeys.LogFormat);
+            switch (value?.ToLowerInvariant())
+            {
+                case null or "text":
+                    return LogFormat.Text;
+                case "json":
+                    return LogFormat.Json;
+                default:
+                    Fail(ConfigurationKeys.LogFormat, $"\"{value}\" is not text or json");
+                    return LogFormat.Text;
+            }
+        }
+
+        private NetAddress? Address(string key)
+        {
+            string? value = Text(key);
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (NetAddress.TryParse(value, out NetAddress address))
+            {
+                return address;
+            }
+
+            Fail(key, $"\"{value}\" is not an IPv4 or IPv6 address");
+            return null;
+        }
+    }
+}

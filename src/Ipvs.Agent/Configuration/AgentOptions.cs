@@ -1,0 +1,55 @@
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using Serilog.Events;
+
+namespace Ipvs.Agent.Configuration;
+
+public enum LogFormat
+{
+    Text,
+    Json,
+}
+
+/// <summary>The agent's validated configuration: defaults, then the YAML file, then <c>IPVS_AGENT_*</c>, then flags.</summary>
+internal sealed record AgentOptions
+{
+    public const string DefaultConfigFile = "/etc/ipvs-agent/config.yaml";
+    public const string DefaultStateDir = "/var/lib/ipvs-agent";
+    public const string DefaultMetricsAddress = "127.0.0.1:9469";
+
+    /// <summary>The YAML file the options were read from, or null when it was absent.</summary>
+    public string? ConfigFile { get; init; }
+
+    public string? DockerHost { get; init; }
+
+    public string? ServicesFile { get; init; }
+
+    public bool DockerEnabled { get; init; } = true;
+
+    public IReadOnlyList<AddressBlock> AllowedVipCidrs { get; init; } = [];
+
+    public IReadOnlyList<FirewallMarkRange> AllowedFwmarks { get; init; } = [];
+
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan MinInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public string Interface { get; init; } = "ipvs0";
+
+    /// <summary>host:port of the Prometheus endpoint; null when disabled (<c>metricsAddress: off</c>).</summary>
+    public string? MetricsAddress { get; init; } = DefaultMetricsAddress;
+
+    public LogEventLevel LogLevel { get; init; } = LogEventLevel.Information;
+
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    public string StateDir { get; init; } = DefaultStateDir;
+
+    public NetAddress? NodeAddress { get; init; }
+
+    public string? SwarmManager { get; init; }
+
+    public OwnershipPolicy OwnershipPolicy => new(AllowedVipCidrs, AllowedFwmarks);
+}

@@ -1,0 +1,213 @@
+using System.Runtime.InteropServices;
+using Ipvs.Agent.Commands;
+using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Metrics;
+using Ipvs.Agent.Reconciliation;
+using Ipvs.Core.Draining;
+using Ipvs.Core.Planning;
+using Ipvs.Docker;
+using Ipvs.Docker.Discovery;
+using Ipvs.Docker.Source;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Core;
+
+namespace Ipvs.Agent.Hosting;
+
+/// <summary>
+/// The daemon: sources (static file, Docker) feed the reconcile loop, which keeps the kernel and the VIPs in line;
+/// metrics are served; SIGHUP reloads the config's log level and the services file; on stop the rules stay unless
+/// <c>--cleanup</c> was given, which removes only what the agent owns.
+/// </summary>
+internal sealed class AgentService(AgentService.Settings settings, ILogger log, IHostApplicationLifetime lifetime) : BackgroundService
+{
+    private Reconciler? _reconciler;
+    private IKernelGateway? _kernel;
+    private StateLock? _stateLock;
+
+    internal sealed class Settings(AgentOptions options, Func<AgentOptions> reload, LoggingLevelSwitch level, bool cleanup, CliContext context)
+    {
+        public AgentOptions Options => options;
+
+        public Func<AgentOptions> Reload => reload;
+
+        public LoggingLevelSwitch Level => level;
+
+        public bool Cleanup => cleanup;
+
+        public CliContext Context => context;
+
+        public int ExitCode { get; set; }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        AgentOptions options = settings.Options;
+        TimeProvider time = settings.Context.Time;
+        var metrics = new AgentMetrics();
+        var sources = new List<IDesiredSource>();
+        StaticFileSource? staticFile = null;
+        DockerEngineApi? dockerApi = null;
+        try
+        {
+            _stateLock = StateLock.Acquire(options.StateDir);
+            _kernel = OneShot.OpenKernel(settings.Context);
+            if (_kernel is KernelGateway gateway)
+            {
+                SystemTuning.Apply(gateway.Client.Features.KernelVersion, log);
+                log.Information("IPVS {Version} on kernel {Kernel}", gateway.Client.Features.Info.VersionText, gateway.Client.Features.KernelRelease);
+            }
+
+            if (options.ServicesFile is { } file)
+            {
+                staticFile = new StaticFileSource(file, time, log);
+                sources.Add(staticFile);
+            }
+
+            if (options.DockerEnabled)
+            {
+                dockerApi = new DockerEngineApi(DockerEndpoint.Resolve(options.DockerHost, Environment.GetEnvironmentVariable("DOCKER_HOST")));
+                var docker = new DockerDesiredSource(new DockerSource(dockerApi, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress), DockerSourceOptions.Default, time));
+                metrics.DockerConnected = () => docker.Connection.Status == DockerConnectionStatus.Connected ? 1 : 0;
+                sources.Add(docker);
+                log.Information("Docker source: {Endpoint}", dockerApi.Endpoint);
+            }
+
+            if (sources.Count == 0)
+            {
+                log.Warning("No sources: give --services FILE or enable Docker; only owned entries will be kept (and removed as undesired)");
+            }
+
+            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir));
+            _reconciler = new Reconciler(_kernel, settings.Context.OpenVips(options.Interface), new OwnershipStore(options.StateDir), assembler,
+                new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics);
+        }
+        catch (Exception exception) when (exception is CommandFailedException or IOException or FormatException or UnauthorizedAccessException or ArgumentException or Netlink.Client.NetlinkException)
+        {
+            log.Fatal("Cannot start: {Error}", exception.Message);
+            settings.ExitCode = exception is CommandFailedException failure ? failure.ExitCode : exception is ArgumentException ? ExitCodes.UsageOrConfig : ExitCodes.Runtime;
+            dockerApi?.Dispose();
+            lifetime.StopApplication();
+            return;
+        }
+
+        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log);
+        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+        {
+            signal.Cancel = true;
+            Reload(staticFile, loop);
+        });
+
+        using MetricsServer? server = StartMetrics(options, metrics);
+        log.Information("ipvs-agent running: {Sources}, resync every {Resync}, VIPs on {Interface}, state in {StateDir}",
+            sources.Count == 0 ? "no sources" : string.Join(", ", sources.Select(source => source.Name)), DurationText.Format(options.ResyncInterval), options.Interface, options.StateDir);
+        var tasks = new List<Task> { loop.RunAsync(stoppingToken), WatchDrainsAsync(options.StateDir, loop, time, stoppingToken) };
+        tasks.AddRange(sources.Select(source => source.RunAsync(() => loop.Request(ReconcileReason.SourceChanged), stoppingToken)));
+        if (server is not null)
+        {
+            tasks.Add(server.RunAsync(stoppingToken));
+        }
+
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        finally
+        {
+            dockerApi?.Dispose();
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            if (settings.Cleanup && _reconciler is not null)
+            {
+                ApplyOutcome outcome = _reconciler.RemoveOwned();
+                log.Information("Stopped with --cleanup: removed {Count} owned services ({Failures} failed); foreign entries untouched", outcome.Count - outcome.Failures.Count, outcome.Failures.Count);
+            }
+            else if (_reconciler is not null)
+            {
+                log.Information("Stopped; {Count} owned services left in the kernel as they are", _reconciler.Ownership.Services.Count);
+            }
+        }
+        catch (Exception exception) when (exception is Netlink.Client.NetlinkException or IOException)
+        {
+            log.Error("Cleanup failed: {Error}", exception.Message);
+            settings.ExitCode = ExitCodes.Runtime;
+        }
+        finally
+        {
+            _kernel?.Dispose();
+            _stateLock?.Dispose();
+        }
+    }
+
+    private MetricsServer? StartMetrics(AgentOptions options, AgentMetrics metrics)
+    {
+        if (options.MetricsAddress is not { } address)
+        {
+            return null;
+        }
+
+        var server = new MetricsServer(address, metrics, log);
+        try
+        {
+            server.Start();
+            return server;
+        }
+        catch (System.Net.HttpListenerException exception)
+        {
+            log.Error("Metrics endpoint {Address} could not be opened: {Error}; running without metrics", address, exception.Message);
+            server.Dispose();
+            return null;
+        }
+    }
+
+    private void Reload(StaticFileSource? staticFile, ReconcileLoop loop)
+    {
+        log.Information("SIGHUP: reloading configuration and services file");
+        try
+        {
+            AgentOptions reloaded = settings.Reload();
+            settings.Level.MinimumLevel = reloaded.LogLevel;
+            if (reloaded with { LogLevel = settings.Options.LogLevel } != settings.Options)
+            {
+                log.Warning("Configuration changes other than logLevel take effect at the next restart");
+            }
+        }
+        catch (ConfigurationException exception)
+        {
+            log.Error("Reloaded configuration rejected, keeping the running one: {Problems}", string.Join("; ", exception.Problems));
+        }
+
+        staticFile?.Reload();
+        loop.Request(ReconcileReason.Reload);
+    }
+
+    /// <summary>Manual drains are recorded by another process (<c>ipvs-agent drain</c>): a change of the drains file triggers a pass.</summary>
+    private static async Task WatchDrainsAsync(string stateDir, ReconcileLoop loop, TimeProvider time, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(stateDir, ManualDrainStore.FileName);
+        DateTime seen = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : DateTime.MinValue;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+                DateTime now = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : DateTime.MinValue;
+                if (now != seen)
+                {
+                    seen = now;
+                    loop.Request(ReconcileReason.Drain);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+}

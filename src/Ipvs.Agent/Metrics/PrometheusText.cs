@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
+using Ipvs.Core.Planning;
+
+namespace Ipvs.Agent.Metrics;
+
+/// <summary>
+/// The Prometheus text exposition (format 0.0.4): IPVS counters under the node_exporter ipvs collector's names and
+/// labels, so existing dashboards work, plus the agent's own <c>ipvs_agent_*</c> metrics.
+/// </summary>
+internal static class PrometheusText
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static string Render(AgentMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var text = new StringBuilder();
+        if (metrics.KernelTable is { } snapshot)
+        {
+            WriteIpvs(text, snapshot.Table);
+        }
+
+        WriteAgent(text, metrics);
+        return text.ToString();
+    }
+
+    private static void WriteIpvs(StringBuilder text, KernelTable table)
+    {
+        IpvsStatistics total = default;
+        foreach (KernelService service in table.Services.Values)
+        {
+            IpvsStatistics stats = service.Status.Statistics;
+            total = new IpvsStatistics(
+                total.Connections + stats.Connections, total.IncomingPackets + stats.IncomingPackets, total.OutgoingPackets + stats.OutgoingPackets,
+                total.IncomingBytes + stats.IncomingBytes, total.OutgoingBytes + stats.OutgoingBytes, 0, 0, 0, 0, 0);
+        }
+
+        Single(text, "node_ipvs_connections_total", "counter", "The total number of connections made.", total.Connections);
+        Single(text, "node_ipvs_incoming_packets_total", "counter", "The total number of incoming packets.", total.IncomingPackets);
+        Single(text, "node_ipvs_outgoing_packets_total", "counter", "The total number of outgoing packets.", total.OutgoingPackets);
+        Single(text, "node_ipvs_incoming_bytes_total", "counter", "The total amount of incoming data.", total.IncomingBytes);
+        Single(text, "node_ipvs_outgoing_bytes_total", "counter", "The total amount of outgoing data.", total.OutgoingBytes);
+
+        var backends = table.OrderedServices
+            .SelectMany(service => service.OrderedRealServers.Select(server => (Labels: BackendLabels(service.Key, server.Key), server.Server, server.Status)))
+            .ToList();
+        Header(text, "node_ipvs_backend_connections_active", "gauge", "The current active connections by local and remote address.");
+        backends.ForEach(backend => Sample(text, "node_ipvs_backend_connections_active", backend.Labels, backend.Status.ActiveConnections));
+        Header(text, "node_ipvs_backend_connections_inactive", "gauge", "The current inactive connections by local and remote address.");
+        backends.ForEach(backend => Sample(text, "node_ipvs_backend_connections_inactive", backend.Labels, backend.Status.InactiveConnections));
+        Header(text, "node_ipvs_backend_weight", "gauge", "The current backend weight by local and remote address.");
+        backends.ForEach(backend => Sample(text, "node_ipvs_backend_weight", backend.Labels, backend.Server.Weight));
+
+        // Per-service counters: node_exporter has none, so these carry the agent's prefix.
+        var services = table.OrderedServices.Select(service => (Labels: ServiceLabels(service.Key), service.Status.Statistics)).ToList();
+        Header(text, "ipvs_agent_service_connections_total", "counter", "Connections scheduled by the virtual service.");
+        services.ForEach(service => Sample(text, "ipvs_agent_service_connections_total", service.Labels, service.Statistics.Connections));
+        Header(text, "ipvs_agent_service_incoming_bytes_total", "counter", "Bytes received by the virtual service.");
+        services.ForEach(service => Sample(text, "ipvs_agent_service_incoming_bytes_total", service.Labels, service.Statistics.IncomingBytes));
+        Header(text, "ipvs_agent_service_outgoing_bytes_total", "counter", "Bytes sent by the virtual service.");
+        services.ForEach(service => Sample(text, "ipvs_agent_service_outgoing_bytes_total", service.Labels, service.Statistics.OutgoingBytes));
+    }
+
+    private static void WriteAgent(StringBuilder text, AgentMetrics metrics)
+    {
+        (long[] cumulative, double sum, long count) = metrics.Durations();
+        Header(text, "ipvs_agent_reconcile_duration_seconds", "histogram", "Duration of successful reconcile passes.");
+        for (int i = 0; i < AgentMetrics.DurationBuckets.Length; i++)
+        {
+            Sample(text, "ipvs_agent_reconcile_duration_seconds_bucket", $"le=\"{Number(AgentMetrics.DurationBuckets[i])}\"", cumulative[i]);
+        }
+
+        Sample(text, "ipvs_agent_reconcile_duration_seconds_bucket", "le=\"+Inf\"", cumulative[^1]);
+        Sample(text, "ipvs_agent_reconcile_duration_seconds_sum", null, sum);
+        Sample(text, "ipvs_agent_reconcile_duration_seconds_count", null, count);
+
+        Header(text, "ipvs_agent_operations_total", "counter", "IPVS operations applied, by kind.");
+        foreach (IpvsOperationKind kind in Enum.GetValues<IpvsOperationKind>())
+        {
+            Sample(text, "ipvs_agent_operations_total", $"kind=\"{kind}\"", metrics.Operations.GetValueOrDefault(kind));
+        }
+
+        Header(text, "ipvs_agent_errors_total", "counter", "Errors, by where they happened.");
+        foreach (string kind in new[] { "reconcile", "operation", "vip" })
+        {
+            Sample(text, "ipvs_agent_errors_total", $"kind=\"{kind}\"", metrics.Errors.GetValueOrDefault(kind));
+        }
+
+        Single(text, "ipvs_agent_drift_repairs_total", "counter", "Operations applied by periodic resyncs to undo changes made behind the agent's back.", metrics.DriftRepairs);
+        Single(text, "ipvs_agent_conflicts", "gauge", "Desired services that collide with foreign kernel entries.", metrics.Conflicts);
+        if (metrics.DockerConnected() is { } connected)
+        {
+            Single(text, "ipvs_agent_docker_connected", "gauge", "1 when the Docker engine is connected.", connected);
+        }
+
+        Single(text, "ipvs_agent_last_successful_sync_timestamp_seconds", "gauge", "Unix time of the last successful reconcile pass.",
+            metrics.LastSuccess is { } last ? last.ToUnixTimeMilliseconds() / 1000.0 : 0);
+    }
+
+    private static string BackendLabels(VirtualServiceKey service, RealServerKey server) =>
+        $"local_address=\"{(service.IsFirewallMark ? string.Empty : service.Address.ToString())}\",local_port=\"{service.Port}\"," +
+        $"local_mark=\"{(service.IsFirewallMark ? service.FirewallMark.ToString(CultureInfo.InvariantCulture) : string.Empty)}\"," +
+        $"proto=\"{(service.IsFirewallMark ? string.Empty : VirtualServiceKey.ProtocolName(service.Protocol))}\"," +
+        $"remote_address=\"{server.Address}\",remote_port=\"{server.Port}\"";
+
+    private static string ServiceLabels(VirtualServiceKey service) =>
+        $"local_address=\"{(service.IsFirewallMark ? string.Empty : service.Address.ToString())}\",local_port=\"{service.Port}\"," +
+        $"local_mark=\"{(service.IsFirewallMark ? service.FirewallMark.ToString(CultureInfo.InvariantCulture) : string.Empty)}\"," +
+        $"proto=\"{(service.IsFirewallMark ? string.Empty : VirtualServiceKey.ProtocolName(service.Protocol))}\"";
+
+    private static void Single(StringBuilder text, string name, string type, string help, double value)
+    {
+        Header(text, name, type, help);
+        Sample(text, name, null, value);
+    }
+
+    private static void Header(StringBuilder text, string name, string type, string help) =>
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
+            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    private static void Sample(StringBuilder text, string name, string? labels, double value)
+    {
+        text.Append(name);
+        if (labels is not null)
+        {
+            text.Append('{').Append(labels).Append('}');
+        }
+
+        text.Append(' ').Append(Number(value)).Append('\n');
+    }
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

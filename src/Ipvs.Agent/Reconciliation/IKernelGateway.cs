@@ -1,0 +1,31 @@
+using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
+using Ipvs.Core.Planning;
+
+namespace Ipvs.Agent.Reconciliation;
+
+/// <summary>A planned operation the kernel rejected, with the kernel's reason.</summary>
+internal sealed record OperationFailure(IpvsOperation Operation, string Error, bool AlreadyExists);
+
+/// <summary>The outcome of applying a plan: not atomic, every rejected operation is listed and all others took effect.</summary>
+internal sealed record ApplyOutcome(int Count, IReadOnlyList<OperationFailure> Failures, int Datagrams)
+{
+    public static readonly ApplyOutcome Nothing = new(0, [], 0);
+}
+
+/// <summary>The kernel as the reconcile loop sees it: read the whole IPVS table, apply planned operations.</summary>
+internal interface IKernelGateway : IDisposable
+{
+    /// <summary>A full dump of the table, with counters.</summary>
+    KernelTable ReadTable();
+
+    /// <summary>Applies <paramref name="operations"/> in order, batched; continues past rejected ones.</summary>
+    ApplyOutcome Apply(IReadOnlyList<IpvsOperation> operations);
+}
+
+/// <summary>The VIP addresses the agent keeps on its dummy interface.</summary>
+internal interface IVipAddresses
+{
+    /// <summary>Makes the interface carry exactly <paramref name="wanted"/> among the addresses <paramref name="manageable"/> accepts; returns what changed.</summary>
+    IReadOnlyList<string> Sync(IReadOnlySet<NetAddress> wanted, Func<NetAddress, bool> manageable);
+}

@@ -1,0 +1,42 @@
+using Ipvs.Core.Model;
+using Ipvs.Netlink.Client;
+
+namespace Ipvs.Agent.Reconciliation;
+
+/// <summary>VIPs on the agent's dummy interface (created and brought up if absent), so local traffic to a VIP is accepted.</summary>
+internal sealed class VipAddresses(VipInterface vipInterface) : IVipAddresses, IDisposable
+{
+    public IReadOnlyList<string> Sync(IReadOnlySet<NetAddress> wanted, Func<NetAddress, bool> manageable)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        ArgumentNullException.ThrowIfNull(manageable);
+        var changes = new List<string>();
+        if (wanted.Count == 0 && vipInterface.Find() is null)
+        {
+            return changes;
+        }
+
+        vipInterface.EnsureUp();
+        var present = vipInterface.ListAddresses().Select(address => address.Address).ToHashSet();
+        foreach (NetAddress address in wanted.Where(address => !present.Contains(address)))
+        {
+            if (vipInterface.AddAddress(address))
+            {
+                changes.Add($"added VIP {address} to {vipInterface.Name}");
+            }
+        }
+
+        // Only addresses inside the owned blocks are ours to remove; anything else an operator put there stays.
+        foreach (NetAddress address in present.Where(address => !wanted.Contains(address) && manageable(address)))
+        {
+            if (vipInterface.RemoveAddress(address))
+            {
+                changes.Add($"removed VIP {address} from {vipInterface.Name}");
+            }
+        }
+
+        return changes;
+    }
+
+    public void Dispose() => vipInterface.Dispose();
+}

@@ -1,0 +1,272 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Ipvs.Agent.Commands;
+using Ipvs.Agent.Tests.Support;
+using Ipvs.Core.Kernel;
+using static Ipvs.Agent.Tests.Support.Services;
+
+namespace Ipvs.Agent.Tests.Commands;
+
+public sealed class AgentCliTests : IDisposable
+{
+    private const string WebService = """
+        services:
+          - name: web
+            vip: 10.99.0.10
+            port: 80
+            servers:
+              - address: 10.1.1.2:8080
+              - address: 10.1.1.3:8080
+                weight: 2
+        """;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("ipvs-agent-cli-").FullName;
+    private readonly CliRunner _cli = new();
+
+    private string StateDir => Path.Combine(_directory, "state");
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private Task<(int ExitCode, string Out, string Error)> Run(params string[] args) =>
+        _cli.RunAsync([.. args, "--state-dir", StateDir, "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker"]);
+
+    [Theory]
+    [InlineData("run", "--cleanup")]
+    [InlineData("status", "--output")]
+    [InlineData("plan", "--file")]
+    [InlineData("plan", "--detailed-exitcode")]
+    [InlineData("apply", "--file")]
+    [InlineData("verify", "--services")]
+    [InlineData("drain", "--cancel")]
+    public async Task Help_EveryVerb_ExitsZeroAndListsItsFlags(string verb, string flag)
+    {
+        (int exitCode, string output, _) = await _cli.RunAsync(verb, "--help");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains(flag, output, StringComparison.Ordinal);
+        Assert.Contains("--state-dir", output, StringComparison.Ordinal);
+        Assert.Contains("--allowed-vip-cidr", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_Root_ListsEveryVerbAndTheExitCodes()
+    {
+        (int exitCode, string output, _) = await _cli.RunAsync("--help");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.All(["run", "status", "plan", "apply", "verify", "drain"], verb => Assert.Contains($"  {verb}", output, StringComparison.Ordinal));
+        Assert.Contains("2 usage or config error", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_Flag_PrintsTheVersion()
+    {
+        (int exitCode, string output, _) = await _cli.RunAsync("--version");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", output);
+    }
+
+    [Fact]
+    public async Task Parse_UnknownFlag_ExitsTwoNamingIt()
+    {
+        (int exitCode, _, string error) = await _cli.RunAsync("status", "--frobnicate");
+
+        Assert.Equal(ExitCodes.UsageOrConfig, exitCode);
+        Assert.Contains("--frobnicate", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_BadConfigValue_ExitsTwoNamingTheKey()
+    {
+        string config = Write("config.yaml", "drainTimeout: forever\n");
+
+        (int exitCode, _, string error) = await _cli.RunAsync("status", "--config", config);
+
+        Assert.Equal(ExitCodes.UsageOrConfig, exitCode);
+        Assert.Contains("config.yaml:1: drainTimeout: \"forever\" is not a duration like 10s or 1m", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_NewService_PrintsTheAddsAndChangesNothing()
+    {
+        string services = Write("services.yaml", WebService);
+
+        (int exitCode, string output, _) = await Run("plan", "--file", services);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("Plan: 3 changes (3 to add, 0 to change, 0 to remove)", output, StringComparison.Ordinal);
+        Assert.Contains("+ service TCP 10.99.0.10:80: new service", output, StringComparison.Ordinal);
+        Assert.Contains("+ TCP 10.99.0.10:80 real server 10.1.1.3:8080: new real server", output, StringComparison.Ordinal);
+        Assert.Empty(_cli.Kernel.Applied);
+    }
+
+    [Fact]
+    public async Task Plan_DetailedExitCodeWithChanges_ExitsOne()
+    {
+        string services = Write("services.yaml", WebService);
+
+        (int exitCode, _, _) = await Run("plan", "--file", services, "--detailed-exitcode");
+
+        Assert.Equal(ExitCodes.Differences, exitCode);
+    }
+
+    [Fact]
+    public async Task Plan_JsonOutput_ParsesWithEveryChange()
+    {
+        string services = Write("services.yaml", WebService);
+
+        (int exitCode, string output, _) = await Run("plan", "--file", services, "--output", "json");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        using JsonDocument document = JsonDocument.Parse(output);
+        JsonElement[] changes = [.. document.RootElement.GetProperty("changes").EnumerateArray()];
+        Assert.Equal(3, changes.Length);
+        Assert.Equal("AddService", changes[0].GetProperty("kind").GetString());
+        Assert.Equal("TCP 10.99.0.10:80", changes[0].GetProperty("service").GetString());
+    }
+
+    [Fact]
+    public async Task Apply_ThenPlan_AppliesOnceAndJournalsOwnership()
+    {
+        string services = Write("services.yaml", WebService);
+
+        (int applied, string output, _) = await Run("apply", "--file", services);
+        (int planned, string again, _) = await Run("plan", "--file", services, "--detailed-exitcode");
+
+        Assert.Equal(ExitCodes.Ok, applied);
+        Assert.Contains("Applied: 3 changes", output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, planned);
+        Assert.Contains("No changes", again, StringComparison.Ordinal);
+        Assert.Contains("TCP 10.99.0.10:80", File.ReadAllText(Path.Combine(StateDir, "ownership.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_BadServicesFile_ExitsTwoNamingTheFieldAndChangesNothing()
+    {
+        string services = Write("services.yaml", WebService.Replace("port: 80", "port: eighty", StringComparison.Ordinal));
+
+        (int exitCode, _, string error) = await Run("apply", "--file", services);
+
+        Assert.Equal(ExitCodes.UsageOrConfig, exitCode);
+        Assert.Contains("port", error, StringComparison.Ordinal);
+        Assert.Contains("eighty", error, StringComparison.Ordinal);
+        Assert.Empty(_cli.Kernel.Applied);
+    }
+
+    [Fact]
+    public async Task Status_OwnedAndForeign_MarksEachWithOwnerAndSource()
+    {
+        string services = Write("services.yaml", WebService);
+        await Run("apply", "--file", services);
+        _cli.Kernel.AddService(Service("10.99.0.50"), Server("10.1.1.9"));
+
+        (int exitCode, string output, _) = await Run("status", "--services", services, "--output", "json");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        using JsonDocument document = JsonDocument.Parse(output);
+        var owners = document.RootElement.GetProperty("services").EnumerateArray()
+            .ToDictionary(service => service.GetProperty("service").GetString()!, service => (Owner: service.GetProperty("owner").GetString(), Source: service.GetProperty("source").GetString()));
+        Assert.Equal("owned", owners["TCP 10.99.0.10:80"].Owner);
+        Assert.Contains("static file", owners["TCP 10.99.0.10:80"].Source, StringComparison.Ordinal);
+        Assert.Equal("foreign", owners["TCP 10.99.0.50:80"].Owner);
+    }
+
+    [Fact]
+    public async Task Status_TextOutput_ShowsIpvsadmColumns()
+    {
+        string services = Write("services.yaml", WebService);
+        await Run("apply", "--file", services);
+
+        (int exitCode, string output, _) = await Run("status", "--services", services);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("Prot LocalAddress:Port Scheduler Flags", output, StringComparison.Ordinal);
+        Assert.Contains("-> RemoteAddress:Port", output, StringComparison.Ordinal);
+        Assert.Matches(@"-> 10\.1\.1\.3:8080\s+Masq\s+2\s+0\s+0\s+serving", output);
+    }
+
+    [Fact]
+    public async Task Verify_KernelMatches_ExitsZero()
+    {
+        string services = Write("services.yaml", WebService);
+        await Run("apply", "--file", services);
+        _cli.IpvsadmSave = _ => Task.FromResult(_cli.Kernel.ReadTable());
+
+        (int exitCode, string output, _) = await Run("verify", "--services", services);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.StartsWith("OK", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_OwnedServerMissingAndForeignPresent_ExitsOneNamingOnlyTheOwnedDifference()
+    {
+        string services = Write("services.yaml", WebService);
+        await Run("apply", "--file", services);
+        _cli.Kernel.AddService(Service("10.99.0.50"), Server("10.1.1.9"));
+        _cli.Kernel.Apply([new Core.Planning.IpvsOperation(Core.Planning.IpvsOperationKind.DeleteServer, Service("10.99.0.10"), Server("10.1.1.2"), null, "test")]);
+        _cli.IpvsadmSave = _ => Task.FromResult(_cli.Kernel.ReadTable());
+
+        (int exitCode, string output, _) = await Run("verify", "--services", services);
+
+        Assert.Equal(ExitCodes.Differences, exitCode);
+        Assert.Contains("TCP 10.99.0.10:80: real server 10.1.1.2:8080 is missing from the kernel", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.99.0.50", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_IpvsadmMissing_SaysSoAndExitsThree()
+    {
+        string services = Write("services.yaml", WebService);
+        _cli.IpvsadmSave = _ => Task.FromException<KernelTable>(new Win32Exception(2, "No such file or directory"));
+
+        (int exitCode, _, string error) = await Run("verify", "--services", services);
+
+        Assert.Equal(ExitCodes.Runtime, exitCode);
+        Assert.Contains("ipvsadm was not found", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Drain_Server_IsRecordedAndTheNextApplySetsWeightZero()
+    {
+        string services = Write("services.yaml", WebService);
+        await Run("apply", "--file", services);
+        _cli.Kernel.SetConnections(Tcp("10.99.0.10"), Server("10.1.1.2").Key, active: 3);
+
+        (int drained, string output, _) = await Run("drain", "10.1.1.2:8080");
+        await Run("apply", "--file", services);
+
+        Assert.Equal(ExitCodes.Ok, drained);
+        Assert.Contains("Drain of real server 10.1.1.2:8080 in every service recorded", output, StringComparison.Ordinal);
+        Assert.Equal(0, _cli.Kernel.Find(Tcp("10.99.0.10"))!.RealServers[Server("10.1.1.2").Key].Server.Weight);
+    }
+
+    [Fact]
+    public async Task Drain_NotAServiceOrServer_ExitsTwo()
+    {
+        (int exitCode, _, string error) = await Run("drain", "web");
+
+        Assert.Equal(ExitCodes.UsageOrConfig, exitCode);
+        Assert.Contains("'web' is neither a service", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_KernelUnavailable_ExitsThree()
+    {
+        string services = Write("services.yaml", WebService);
+        _cli.Kernel.ReadFailure = new InvalidOperationException("IPVS dump failed");
+
+        (int exitCode, _, string error) = await Run("apply", "--file", services);
+
+        Assert.Equal(ExitCodes.Runtime, exitCode);
+        Assert.Contains("IPVS dump failed", error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

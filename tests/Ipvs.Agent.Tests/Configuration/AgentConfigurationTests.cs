@@ -1,0 +1,137 @@
+using System.Collections;
+using Ipvs.Agent.Configuration;
+
+namespace Ipvs.Agent.Tests.Configuration;
+
+public sealed class AgentConfigurationTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("ipvs-agent-config-").FullName;
+
+    private string WriteConfig(string yaml)
+    {
+        string path = Path.Combine(_directory, "config.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private static Hashtable Environment(params (string Name, string Value)[] variables)
+    {
+        var table = new Hashtable();
+        foreach ((string name, string value) in variables)
+        {
+            table[name] = value;
+        }
+
+        return table;
+    }
+
+    [Fact]
+    public void Load_NothingGiven_UsesDefaults()
+    {
+        AgentOptions options = AgentConfiguration.Load(null, Environment(("IPVS_AGENT_CONFIG", string.Empty)), []);
+
+        Assert.Equal(TimeSpan.FromSeconds(10), options.ResyncInterval);
+        Assert.Equal("ipvs0", options.Interface);
+        Assert.Equal("127.0.0.1:9469", options.MetricsAddress);
+        Assert.True(options.DockerEnabled);
+    }
+
+    [Fact]
+    public void Load_FileEnvironmentAndFlags_LaterLayersWin()
+    {
+        string path = WriteConfig("""
+            resyncInterval: 30s
+            drainTimeout: 1m
+            interface: vips0
+            stateDir: /tmp/from-file
+            """);
+
+        AgentOptions options = AgentConfiguration.Load(path, Environment(("IPVS_AGENT_RESYNC_INTERVAL", "20s"), ("IPVS_AGENT_DRAINTIMEOUT", "2m")), [new FlagValue(ConfigurationKeys.ResyncInterval, "5s", "--resync-interval")]);
+
+        Assert.Equal(TimeSpan.FromSeconds(5), options.ResyncInterval);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.DrainTimeout);
+        Assert.Equal("vips0", options.Interface);
+        Assert.Equal("/tmp/from-file", options.StateDir);
+        Assert.Equal(Path.GetFullPath(path), options.ConfigFile);
+    }
+
+    [Fact]
+    public void Load_ListInFileAndFlags_FlagsReplaceTheWholeList()
+    {
+        string path = WriteConfig("""
+            allowedVipCidrs: [10.99.0.0/24, 10.98.0.0/24, 10.97.0.0/24]
+            allowedFwmarks: ["1-1000"]
+            """);
+
+        AgentOptions options = AgentConfiguration.Load(path, Environment(), [new FlagValue(ConfigurationKeys.AllowedVipCidrs, "192.168.5.0/24", "--allowed-vip-cidr")]);
+
+        Assert.Equal("192.168.5.0/24", Assert.Single(options.AllowedVipCidrs).ToString());
+        Assert.Equal("1-1000", Assert.Single(options.AllowedFwmarks).ToString());
+    }
+
+    [Fact]
+    public void Load_BadDurationInFile_ErrorNamesFileKeyAndValue()
+    {
+        string path = WriteConfig("resyncInterval: fast\n");
+
+        var error = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(path, Environment(), []));
+
+        Assert.Equal("config.yaml:1: resyncInterval: \"fast\" is not a duration like 10s or 1m", Assert.Single(error.Problems));
+    }
+
+    [Fact]
+    public void Load_BadValueFromEnvironment_ErrorNamesTheVariable()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(null, Environment(("IPVS_AGENT_ALLOWED_VIP_CIDRS", "10.99.0.0/33")), []));
+
+        Assert.Equal("IPVS_AGENT_ALLOWED_VIP_CIDRS: \"10.99.0.0/33\" is not an address block such as 10.99.0.0/24 or fd00::/64", Assert.Single(error.Problems));
+    }
+
+    [Fact]
+    public void Load_UnknownKeyAndSeveralBadValues_ReportsEveryProblem()
+    {
+        string path = WriteConfig("""
+            resyncIntervall: 10s
+            logFormat: xml
+            metricsAddress: localhost
+            docker: maybe
+            """);
+
+        var error = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(path, Environment(), [new FlagValue(ConfigurationKeys.MinInterval, "soon", "--min-interval")]));
+
+        Assert.Equal(5, error.Problems.Count);
+        Assert.Contains(error.Problems, problem => problem.StartsWith("config.yaml:1: resyncIntervall: unknown key", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, problem => problem == "--min-interval: \"soon\" is not a duration like 10s or 1m");
+        Assert.Contains(error.Problems, problem => problem.Contains("logFormat: \"xml\" is not text or json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_ExplicitConfigMissing_IsAnError()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(Path.Combine(_directory, "absent.yaml"), Environment(), []));
+
+        Assert.Contains("config file not found", Assert.Single(error.Problems), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("10s", 10_000)]
+    [InlineData("250ms", 250)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("2h", 7_200_000)]
+    public void TryParse_Durations_ReadsThem(string text, int milliseconds)
+    {
+        Assert.True(DurationText.TryParse(text, out TimeSpan duration));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
+        Assert.True(DurationText.TryParse(DurationText.Format(duration), out TimeSpan again));
+        Assert.Equal(duration, again);
+    }
+
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("10")]
+    [InlineData("10 parsecs")]
+    [InlineData("")]
+    public void TryParse_NotDurations_Fails(string text) => Assert.False(DurationText.TryParse(text, out _));
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

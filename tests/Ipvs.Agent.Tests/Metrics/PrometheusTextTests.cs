@@ -1,0 +1,47 @@
+using Ipvs.Agent.Metrics;
+using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using Ipvs.Core.Planning;
+using static Ipvs.Agent.Tests.Support.Services;
+
+namespace Ipvs.Agent.Tests.Metrics;
+
+public sealed class PrometheusTextTests
+{
+    [Fact]
+    public void Render_KernelTable_UsesNodeExporterNamesAndLabels()
+    {
+        var metrics = new AgentMetrics();
+        var status = new RealServerStatus(7, 3, 0, default);
+        var service = new KernelService(Service("10.99.0.10"), new ServiceStatus(new IpvsStatistics(42, 1, 2, 3, 4, 0, 0, 0, 0, 0)),
+            [new KernelRealServer(Server("10.1.1.2", weight: 5), status)]);
+        metrics.SetKernelTable(KernelTable.Create([service]), OwnershipRecord.Empty);
+
+        string text = PrometheusText.Render(metrics);
+
+        const string Labels = "local_address=\"10.99.0.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\",remote_address=\"10.1.1.2\",remote_port=\"8080\"";
+        Assert.Contains($"node_ipvs_backend_connections_active{{{Labels}}} 7\n", text, StringComparison.Ordinal);
+        Assert.Contains($"node_ipvs_backend_connections_inactive{{{Labels}}} 3\n", text, StringComparison.Ordinal);
+        Assert.Contains($"node_ipvs_backend_weight{{{Labels}}} 5\n", text, StringComparison.Ordinal);
+        Assert.Contains("node_ipvs_connections_total 42\n", text, StringComparison.Ordinal);
+        Assert.Contains("node_ipvs_outgoing_bytes_total 4\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_AgentCounters_AreExposed()
+    {
+        var metrics = new AgentMetrics();
+        metrics.RecordOperation(IpvsOperationKind.AddServer, drift: true);
+        metrics.RecordSuccess(TimeSpan.FromMilliseconds(3), DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+        metrics.RecordError("operation");
+
+        string text = PrometheusText.Render(metrics);
+
+        Assert.Contains("ipvs_agent_operations_total{kind=\"AddServer\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("ipvs_agent_drift_repairs_total 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("ipvs_agent_errors_total{kind=\"operation\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("ipvs_agent_reconcile_duration_seconds_bucket{le=\"0.005\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("ipvs_agent_last_successful_sync_timestamp_seconds 1700000000\n", text, StringComparison.Ordinal);
+    }
+}

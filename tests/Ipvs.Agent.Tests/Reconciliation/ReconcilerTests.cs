@@ -1,0 +1,181 @@
+using Ipvs.Agent.Metrics;
+using Ipvs.Agent.Reconciliation;
+using Ipvs.Agent.Tests.Support;
+using Ipvs.Core.Draining;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using Ipvs.Core.Planning;
+using Microsoft.Extensions.Time.Testing;
+using Serilog.Events;
+using static Ipvs.Agent.Tests.Support.Services;
+
+namespace Ipvs.Agent.Tests.Reconciliation;
+
+public sealed class ReconcilerTests : IDisposable
+{
+    private readonly FakeKernel _kernel = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly TestLog _log = new();
+
+    private Reconciler Create(IDesiredSource source, InMemoryOwnershipStore store) =>
+        new(_kernel, null, store, new DesiredStateAssembler([source], null), new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, new AgentMetrics());
+
+    [Fact]
+    public void Run_NewService_AddsItAndJournalsOwnership()
+    {
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))), store);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        Assert.Equal(3, report.Outcome.Count);
+        Assert.Equal(2, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Count);
+        Assert.True(store.Record.Owns(Tcp("10.99.0.10")));
+        Assert.Contains(_log.Messages(LogEventLevel.Information), message => message.Contains("Add service TCP 10.99.0.10:80", StringComparison.Ordinal)
+            && message.Contains("static file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_SomeOperationsRejected_AppliesTheRestAndLogsEachFailure()
+    {
+        _kernel.Reject = operation => operation.Server?.Address == NetAddress.Parse("10.1.1.3") ? "EINVAL: bad real server" : null;
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"), Server("10.1.1.4"))), new InMemoryOwnershipStore());
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        Assert.Single(report.Outcome.Failures);
+        Assert.Equal(
+            [NetAddress.Parse("10.1.1.2"), NetAddress.Parse("10.1.1.4")],
+            _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Keys.Select(key => key.Address).Order().ToArray());
+        Assert.Contains(_log.Messages(LogEventLevel.Error), message => message.Contains("10.1.1.3", StringComparison.Ordinal) && message.Contains("EINVAL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_AddServiceRejectedAsExisting_DoesNotClaimOwnership()
+    {
+        _kernel.Reject = operation => operation.Kind == IpvsOperationKind.AddService ? "EEXIST: created by someone else meanwhile" : null;
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), store);
+
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        Assert.False(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+    }
+
+    [Fact]
+    public void Constructor_JournalSaysOwned_AdoptsAndRemovesUndesiredButLeavesForeign()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.2"));
+        _kernel.AddService(Service("10.99.0.20"), Server("10.1.1.9"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(Tcp("10.99.0.10")));
+        Reconciler reconciler = Create(Source(), journal);
+
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        Assert.Null(_kernel.Find(Tcp("10.99.0.10")));
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.20")));
+        Assert.Empty(journal.Record.Services);
+    }
+
+    [Fact]
+    public void Run_SourceNotReadYet_RemovesNothingOwned()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.2"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(Tcp("10.99.0.10")));
+        Reconciler reconciler = Create(new FixedTestSource(null), journal);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        Assert.Empty(report.Plan.Operations);
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.10")));
+        Assert.True(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+    }
+
+    [Fact]
+    public void Run_BetweenResyncs_PlansFromTheProjectedTableWithoutReadingTheKernel()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2", weight: 5))], []);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+
+        Assert.Equal(1, _kernel.Reads);
+        IpvsOperation change = Assert.Single(report.Plan.Operations);
+        Assert.Equal(IpvsOperationKind.UpdateServer, change.Kind);
+        Assert.Equal(5, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Values.Single().Server.Weight);
+    }
+
+    [Fact]
+    public void Run_DriftAtResync_RepairsDeletedAndReweightedServers()
+    {
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3", weight: 2))), new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        _kernel.Apply([
+            new IpvsOperation(IpvsOperationKind.DeleteServer, Service("10.99.0.10"), Server("10.1.1.2"), null, "operator"),
+            new IpvsOperation(IpvsOperationKind.UpdateServer, Service("10.99.0.10"), Server("10.1.1.3", weight: 9), null, "operator"),
+        ]);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+
+        Assert.Equal(2, report.Plan.Operations.Count);
+        Assert.Equal([1, 2], _kernel.Find(Tcp("10.99.0.10"))!.OrderedRealServers.Select(server => server.Server.Weight).ToArray());
+    }
+
+    [Fact]
+    public void Run_KernelReadFails_ThrowsAndTheNextPassReadsAgain()
+    {
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        _kernel.ReadFailure = new InvalidOperationException("dump interrupted");
+
+        Assert.Throws<InvalidOperationException>(() => reconciler.Run(ReconcileReason.Resync, readKernel: true));
+        _kernel.ReadFailure = null;
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+
+        Assert.Equal(3, _kernel.Reads);
+    }
+
+    [Fact]
+    public void RemoveOwned_OwnedAndForeignServices_RemovesOnlyOwned()
+    {
+        _kernel.AddService(Service("10.99.0.20"), Server("10.1.1.9"));
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), store);
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        reconciler.RemoveOwned();
+
+        Assert.Null(_kernel.Find(Tcp("10.99.0.10")));
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.20")));
+        Assert.Empty(store.Record.Services);
+    }
+
+    [Fact]
+    public void Run_ManualDrainOfBusyServer_SetsWeightZeroAndKeepsIt()
+    {
+        string directory = Directory.CreateTempSubdirectory("ipvs-agent-drain-").FullName;
+        try
+        {
+            var drains = new ManualDrainStore(directory);
+            drains.Save([ManualDrainStore.Parse("10.1.1.2:8080", null, _time.GetUtcNow())]);
+            _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"));
+            _kernel.SetConnections(Tcp("10.99.0.10"), Server("10.1.1.2").Key, active: 4);
+            var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(Tcp("10.99.0.10")));
+            var reconciler = new Reconciler(_kernel, null, journal, new DesiredStateAssembler([Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")))], drains),
+                new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, new AgentMetrics());
+
+            reconciler.Run(ReconcileReason.Drain, readKernel: true);
+
+            Assert.Equal(0, _kernel.Find(Tcp("10.99.0.10"))!.RealServers[Server("10.1.1.2").Key].Server.Weight);
+            Assert.Single(journal.Record.Drains);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    public void Dispose() => _kernel.Dispose();
+}

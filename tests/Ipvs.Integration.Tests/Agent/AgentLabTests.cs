@@ -1,0 +1,143 @@
+using System.Text.Json;
+using CliWrap.Buffered;
+using Ipvs.Integration.Tests.Agent.Support;
+using Ipvs.Integration.Tests.Support;
+
+namespace Ipvs.Integration.Tests.Agent;
+
+/// <summary>The published ipvs-agent against the lab's real IPVS, each test in its own network namespace.</summary>
+public sealed class AgentLabTests : IDisposable
+{
+    private const string Services = """
+        services:
+          - name: web
+            vip: 10.99.0.10
+            port: 80
+            scheduler: rr
+            servers:
+              - address: 10.1.1.2:8080
+              - address: 10.1.1.3:8080
+                weight: 2
+        """;
+
+    private static readonly string[] WebRules =
+    [
+        "-A -t 10.99.0.10:80 -s rr",
+        "-a -t 10.99.0.10:80 -r 10.1.1.2:8080 -m -w 1",
+        "-a -t 10.99.0.10:80 -r 10.1.1.3:8080 -m -w 2",
+    ];
+
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(45);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("ipvs-agent-lab-").FullName;
+
+    private string StateDir => Path.Combine(_directory, "state");
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private string[] Common(params string[] arguments) =>
+        [.. arguments, "--state-dir", StateDir, "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker", "--config", Write("config.yaml", "logLevel: info\n")];
+
+    private static async Task<bool> HasRules(LabNamespace lab, params string[] rules)
+    {
+        string save = await lab.RunAsync("ipvsadm", "-Sn");
+        return rules.All(rule => save.Contains(rule + "\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OneShotVerbs_ApplyPlanVerifyStatusAndBadYaml_BehaveAsDocumented()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("agent-oneshot");
+        string services = Write("services.yaml", Services);
+        await lab.RunAsync("ipvsadm", "-A", "-t", "10.99.0.99:80", "-s", "rr");
+
+        BufferedCommandResult apply = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services));
+        Assert.True(apply.ExitCode == 0, apply.StandardOutput + apply.StandardError);
+        string listing = await lab.RunAsync("ipvsadm", "-Ln");
+        BufferedCommandResult plan = await AgentProcess.RunOnceAsync(lab.Name, Common("plan", "--file", services, "--detailed-exitcode"));
+        BufferedCommandResult verified = await AgentProcess.RunOnceAsync(lab.Name, Common("verify", "--services", services));
+        await lab.RunAsync("ipvsadm", "-d", "-t", "10.99.0.10:80", "-r", "10.1.1.2:8080");
+        BufferedCommandResult drifted = await AgentProcess.RunOnceAsync(lab.Name, Common("verify", "--services", services));
+        BufferedCommandResult status = await AgentProcess.RunOnceAsync(lab.Name, Common("status", "--services", services, "--output", "json"));
+        string before = await lab.RunAsync("ipvsadm", "-Sn");
+        BufferedCommandResult bad = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", Write("bad.yaml", Services.Replace("weight: 2", "weight: heavy", StringComparison.Ordinal))));
+        string after = await lab.RunAsync("ipvsadm", "-Sn");
+
+        Assert.Contains("TCP  10.99.0.10:80 rr", listing, StringComparison.Ordinal);
+        Assert.Matches(@"-> 10\.1\.1\.3:8080\s+Masq\s+2", listing);
+        Assert.True(plan.ExitCode == 0, plan.StandardOutput + plan.StandardError);
+        Assert.Contains("No changes", plan.StandardOutput, StringComparison.Ordinal);
+        Assert.True(verified.ExitCode == 0, verified.StandardOutput + verified.StandardError);
+        Assert.Equal(1, drifted.ExitCode);
+        Assert.Contains("real server 10.1.1.2:8080 is missing from the kernel", drifted.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.99.0.99", drifted.StandardOutput, StringComparison.Ordinal);
+        using JsonDocument document = JsonDocument.Parse(status.StandardOutput);
+        var owners = document.RootElement.GetProperty("services").EnumerateArray()
+            .ToDictionary(service => service.GetProperty("service").GetString()!, service => service);
+        Assert.Equal("owned", owners["TCP 10.99.0.10:80"].GetProperty("owner").GetString());
+        Assert.Contains("(web)", owners["TCP 10.99.0.10:80"].GetProperty("source").GetString(), StringComparison.Ordinal);
+        Assert.Equal("foreign", owners["TCP 10.99.0.99:80"].GetProperty("owner").GetString());
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("weight", bad.StandardError, StringComparison.Ordinal);
+        Assert.Contains("heavy", bad.StandardError, StringComparison.Ordinal);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task Run_StaticFile_ConvergesRepairsDriftKeepsForeignServesMetricsAndStopsAsAsked()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("agent-run");
+        string services = Write("services.yaml", Services);
+        await lab.RunAsync("ipvsadm", "-A", "-t", "10.99.0.99:80", "-s", "rr");
+        await lab.RunAsync("ipvsadm", "-a", "-t", "10.99.0.99:80", "-r", "10.1.1.50:80", "-m", "-w", "7");
+        string foreign = (await lab.RunAsync("ipvsadm", "-Sn")).Trim();
+        string[] run = Common("--services", services, "--resync-interval", "1s", "--metrics-address", "127.0.0.1:9469");
+
+        await using (AgentProcess agent = AgentProcess.Start(lab.Name, run))
+        {
+            await agent.EventuallyAsync(() => HasRules(lab, WebRules), Converge, "convergence from the static file");
+            string vips = await lab.RunAsync("ip", "addr", "show", "dev", "ipvs0");
+            Assert.Contains("10.99.0.10/32", vips, StringComparison.Ordinal);
+
+            await lab.RunAsync("ipvsadm", "-d", "-t", "10.99.0.10:80", "-r", "10.1.1.2:8080");
+            await lab.RunAsync("ipvsadm", "-e", "-t", "10.99.0.10:80", "-r", "10.1.1.3:8080", "-m", "-w", "9");
+            await agent.EventuallyAsync(() => HasRules(lab, WebRules), Converge, "a deleted and a re-weighted real server restored");
+
+            // Several resyncs later the foreign service is byte-for-byte what the operator made.
+            await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+            string save = await lab.RunAsync("ipvsadm", "-Sn");
+            Assert.All(foreign.Split('\n'), line => Assert.Contains(line + "\n", save, StringComparison.Ordinal));
+
+            string metrics = await lab.RunAsync("curl", "-sf", "http://127.0.0.1:9469/metrics");
+            Assert.Contains("node_ipvs_backend_weight{local_address=\"10.99.0.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\",remote_address=\"10.1.1.3\",remote_port=\"8080\"} 2", metrics, StringComparison.Ordinal);
+            Assert.Contains("ipvs_agent_drift_repairs_total", metrics, StringComparison.Ordinal);
+
+            await lab.RunAsync("ipvsadm", "-C");
+            await agent.EventuallyAsync(() => HasRules(lab, WebRules), Converge, "the table restored after ipvsadm -C");
+
+            Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
+            Assert.True(await HasRules(lab, WebRules), "SIGTERM must leave the rules in place");
+        }
+
+        await lab.RunAsync("ipvsadm", "-A", "-t", "10.99.0.99:80", "-s", "rr");
+        await using (AgentProcess again = AgentProcess.Start(lab.Name, [.. run, "--cleanup"]))
+        {
+            await again.EventuallyAsync(() => Task.FromResult(again.Output.Contains("Adopted 1 owned services", StringComparison.Ordinal)), Converge, "the journal adopted at start");
+            await again.EventuallyAsync(() => Task.FromResult(again.Output.Contains("ipvs-agent running", StringComparison.Ordinal)), Converge, "the daemon running");
+            await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+            Assert.Equal(0, await again.TerminateAsync(TimeSpan.FromSeconds(30)));
+            Assert.DoesNotContain("Add service", again.Output, StringComparison.Ordinal);
+        }
+
+        string final = await lab.RunAsync("ipvsadm", "-Sn");
+        Assert.DoesNotContain("10.99.0.10", final, StringComparison.Ordinal);
+        Assert.Contains("-A -t 10.99.0.99:80 -s rr", final, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
