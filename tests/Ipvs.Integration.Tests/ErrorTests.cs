@@ -91,14 +91,14 @@ public sealed class ErrorTests : IClassFixture<NamespaceFixture>
     public void Apply_MixedFailures_ReportsEachFailedOperationWithItsKind(BatchMode mode)
     {
         VirtualServiceKey fresh = VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.20.0.4"), 80);
-        IpvsOperation[] operations =
+        IpvsCommand[] operations =
         [
-            IpvsOperation.AddService(VirtualService.Create(fresh, "rr")),
-            IpvsOperation.AddService(VirtualService.Create(_service, "rr")),
-            IpvsOperation.AddDestination(fresh, _server),
-            IpvsOperation.DeleteDestination(fresh, new RealServerKey(NetAddress.Parse("10.20.9.9"), 80)),
-            IpvsOperation.AddService(VirtualService.Create(VirtualServiceKey.ForFirewallMark(IpFamily.V4, 20), "nosuch")),
-            IpvsOperation.AddDestination(_service, _server),
+            IpvsCommand.AddService(VirtualService.Create(fresh, "rr")),
+            IpvsCommand.AddService(VirtualService.Create(_service, "rr")),
+            IpvsCommand.AddDestination(fresh, _server),
+            IpvsCommand.DeleteDestination(fresh, new RealServerKey(NetAddress.Parse("10.20.9.9"), 80)),
+            IpvsCommand.AddService(VirtualService.Create(VirtualServiceKey.ForFirewallMark(IpFamily.V4, 20), "nosuch")),
+            IpvsCommand.AddDestination(_service, _server),
         ];
 
         IpvsBatchResult result = _lab.Client.Apply(operations, mode);

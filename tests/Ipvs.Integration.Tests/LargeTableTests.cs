@@ -16,7 +16,7 @@ public sealed class LargeTableTests(ITestOutputHelper output)
     {
         await using LabNamespace lab = await LabNamespace.CreateAsync("large");
         using IpvsClient client = IpvsClient.OpenInNamespace(lab.Path);
-        List<IpvsOperation> operations = LoadOperations(Services, ServersPerService);
+        List<IpvsCommand> operations = LoadOperations(Services, ServersPerService);
 
         var load = Stopwatch.StartNew();
         IpvsBatchResult result = client.Apply(operations);
@@ -37,17 +37,17 @@ public sealed class LargeTableTests(ITestOutputHelper output)
     }
 
     /// <summary>Services 10.50.x.y:80 (TCP), server z of each at 10.(60+z).x.y:8080: deterministic and distinct.</summary>
-    internal static List<IpvsOperation> LoadOperations(int services, int serversPerService)
+    internal static List<IpvsCommand> LoadOperations(int services, int serversPerService)
     {
-        List<IpvsOperation> operations = new(services * (1 + serversPerService));
+        List<IpvsCommand> operations = new(services * (1 + serversPerService));
         for (int index = 0; index < services; index++)
         {
             var key = VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse($"10.50.{index / 250}.{(index % 250) + 1}"), 80);
-            operations.Add(IpvsOperation.AddService(VirtualService.Create(key, "rr")));
+            operations.Add(IpvsCommand.AddService(VirtualService.Create(key, "rr")));
             for (int server = 0; server < serversPerService; server++)
             {
                 var address = NetAddress.Parse($"10.{60 + server}.{index / 250}.{(index % 250) + 1}");
-                operations.Add(IpvsOperation.AddDestination(key, new RealServer(address, 8080, ForwardingMethod.Masquerade, 1)));
+                operations.Add(IpvsCommand.AddDestination(key, new RealServer(address, 8080, ForwardingMethod.Masquerade, 1)));
             }
         }
 

@@ -1,13 +1,12 @@
 using Ipvs.Core.Kernel;
+using Ipvs.Core.Planning;
 using Ipvs.Netlink.Client;
-using PlannedOperation = Ipvs.Core.Planning.IpvsOperation;
-using PlannedOperationKind = Ipvs.Core.Planning.IpvsOperationKind;
 
 namespace Ipvs.Agent.Reconciliation;
 
 /// <summary>
-/// The netlink edge of reconciliation, and the one place where the planner's operations become the client's: when
-/// the two <c>IpvsOperation</c> types are unified, only <see cref="ToClientOperation"/> changes.
+/// The netlink edge of reconciliation, and the one place where the planner's operations (with their source and reason,
+/// for logs) become the client's lean <see cref="IpvsCommand"/> values (for batches of 100k without allocation).
 /// </summary>
 internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
 {
@@ -22,7 +21,7 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
         snapshot.Service.Status,
         snapshot.RealServers.Select(server => new KernelRealServer(server.Server, server.Status)))));
 
-    public ApplyOutcome Apply(IReadOnlyList<PlannedOperation> operations)
+    public ApplyOutcome Apply(IReadOnlyList<IpvsOperation> operations)
     {
         ArgumentNullException.ThrowIfNull(operations);
         if (operations.Count == 0)
@@ -30,7 +29,7 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
             return ApplyOutcome.Nothing;
         }
 
-        IpvsOperation[] translated = [.. operations.Select(ToClientOperation)];
+        IpvsCommand[] translated = [.. operations.Select(ToCommand)];
         IpvsBatchResult result = client.Apply(translated);
         return new ApplyOutcome(
             result.Count,
@@ -40,17 +39,17 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
 
     public void Dispose() => client.Dispose();
 
-    internal static IpvsOperation ToClientOperation(PlannedOperation operation) => operation.Kind switch
+    internal static IpvsCommand ToCommand(IpvsOperation operation) => operation.Kind switch
     {
-        PlannedOperationKind.AddService => IpvsOperation.AddService(operation.Service),
-        PlannedOperationKind.UpdateService => IpvsOperation.UpdateService(operation.Service),
-        PlannedOperationKind.DeleteService => IpvsOperation.DeleteService(operation.ServiceKey),
-        PlannedOperationKind.AddServer => IpvsOperation.AddDestination(operation.ServiceKey, RequireServer(operation)),
-        PlannedOperationKind.UpdateServer => IpvsOperation.UpdateDestination(operation.ServiceKey, RequireServer(operation)),
-        PlannedOperationKind.DeleteServer => IpvsOperation.DeleteDestination(operation.ServiceKey, RequireServer(operation).Key),
+        IpvsOperationKind.AddService => IpvsCommand.AddService(operation.Service),
+        IpvsOperationKind.UpdateService => IpvsCommand.UpdateService(operation.Service),
+        IpvsOperationKind.DeleteService => IpvsCommand.DeleteService(operation.ServiceKey),
+        IpvsOperationKind.AddServer => IpvsCommand.AddDestination(operation.ServiceKey, RequireServer(operation)),
+        IpvsOperationKind.UpdateServer => IpvsCommand.UpdateDestination(operation.ServiceKey, RequireServer(operation)),
+        IpvsOperationKind.DeleteServer => IpvsCommand.DeleteDestination(operation.ServiceKey, RequireServer(operation).Key),
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation.Kind, "Unknown planned operation."),
     };
 
-    private static Core.Model.RealServer RequireServer(PlannedOperation operation) =>
+    private static Core.Model.RealServer RequireServer(IpvsOperation operation) =>
         operation.Server ?? throw new ArgumentException($"{operation.Kind} of {operation.ServiceKey} has no real server.", nameof(operation));
 }

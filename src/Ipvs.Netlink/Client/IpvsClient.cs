@@ -211,7 +211,7 @@ public sealed class IpvsClient : IDisposable
     /// Applies <paramref name="operations"/> in order, packed into as few datagrams as the socket allows. Not atomic:
     /// the result lists every operation the kernel rejected, with its typed error; all others took effect.
     /// </summary>
-    public IpvsBatchResult Apply(IReadOnlyList<IpvsOperation> operations, BatchMode mode = BatchMode.Batched)
+    public IpvsBatchResult Apply(IReadOnlyList<IpvsCommand> operations, BatchMode mode = BatchMode.Batched)
     {
         ArgumentNullException.ThrowIfNull(operations);
         Validate(operations);
@@ -221,11 +221,11 @@ public sealed class IpvsClient : IDisposable
             operations.Count,
             (ref writer, index, sequence, ackFlag) => WriteOperation(ref writer, operations[index], Header(sequence, ackFlag)),
             mode);
-        List<IpvsOperationFailure> failures = new(outcome.Failures.Count);
+        List<IpvsCommandFailure> failures = new(outcome.Failures.Count);
         foreach (BatchFailure failure in outcome.Failures)
         {
-            IpvsOperation operation = operations[failure.Index];
-            failures.Add(new IpvsOperationFailure(
+            IpvsCommand operation = operations[failure.Index];
+            failures.Add(new IpvsCommandFailure(
                 failure.Index,
                 operation,
                 NetlinkErrors.Create(failure.Error.Errno, RequestKindOf(operation.Kind), Describe(operation), failure.Error.Message)));
@@ -263,15 +263,15 @@ public sealed class IpvsClient : IDisposable
     /// Encodes every operation once into scratch memory before anything is sent, so a malformed one (or one this
     /// kernel cannot do) fails the whole call up front instead of half-way through the batch.
     /// </summary>
-    private void Validate(IReadOnlyList<IpvsOperation> operations)
+    private void Validate(IReadOnlyList<IpvsCommand> operations)
     {
         Span<byte> scratch = stackalloc byte[IpvsMessages.MaxRequestSize];
         for (int index = 0; index < operations.Count; index++)
         {
-            IpvsOperation operation = operations[index];
+            IpvsCommand operation = operations[index];
             try
             {
-                if (operation.Kind is IpvsOperationKind.AddDestination or IpvsOperationKind.UpdateDestination)
+                if (operation.Kind is IpvsCommandKind.AddDestination or IpvsCommandKind.UpdateDestination)
                 {
                     Features.EnsureSupported(operation.ServiceKey, operation.Server);
                 }
@@ -286,43 +286,43 @@ public sealed class IpvsClient : IDisposable
         }
     }
 
-    private static NetlinkRequestKind RequestKindOf(IpvsOperationKind kind) => kind switch
+    private static NetlinkRequestKind RequestKindOf(IpvsCommandKind kind) => kind switch
     {
-        IpvsOperationKind.AddService or IpvsOperationKind.UpdateService => NetlinkRequestKind.ServiceWrite,
-        IpvsOperationKind.DeleteService => NetlinkRequestKind.Service,
+        IpvsCommandKind.AddService or IpvsCommandKind.UpdateService => NetlinkRequestKind.ServiceWrite,
+        IpvsCommandKind.DeleteService => NetlinkRequestKind.Service,
         _ => NetlinkRequestKind.Destination,
     };
 
-    private static string Describe(in IpvsOperation operation) => operation.Kind switch
+    private static string Describe(in IpvsCommand operation) => operation.Kind switch
     {
-        IpvsOperationKind.AddService => $"IPVS_CMD_NEW_SERVICE {operation.ServiceKey} (scheduler {operation.Service.Scheduler})",
-        IpvsOperationKind.UpdateService => $"IPVS_CMD_SET_SERVICE {operation.ServiceKey} (scheduler {operation.Service.Scheduler})",
-        IpvsOperationKind.DeleteService => $"IPVS_CMD_DEL_SERVICE {operation.ServiceKey}",
-        IpvsOperationKind.AddDestination => $"IPVS_CMD_NEW_DEST {operation.Server.Key} ({operation.Server.Method}) to {operation.ServiceKey}",
-        IpvsOperationKind.UpdateDestination => $"IPVS_CMD_SET_DEST {operation.Server.Key} ({operation.Server.Method}) of {operation.ServiceKey}",
+        IpvsCommandKind.AddService => $"IPVS_CMD_NEW_SERVICE {operation.ServiceKey} (scheduler {operation.Service.Scheduler})",
+        IpvsCommandKind.UpdateService => $"IPVS_CMD_SET_SERVICE {operation.ServiceKey} (scheduler {operation.Service.Scheduler})",
+        IpvsCommandKind.DeleteService => $"IPVS_CMD_DEL_SERVICE {operation.ServiceKey}",
+        IpvsCommandKind.AddDestination => $"IPVS_CMD_NEW_DEST {operation.Server.Key} ({operation.Server.Method}) to {operation.ServiceKey}",
+        IpvsCommandKind.UpdateDestination => $"IPVS_CMD_SET_DEST {operation.Server.Key} ({operation.Server.Method}) of {operation.ServiceKey}",
         _ => $"IPVS_CMD_DEL_DEST {operation.Server.Key} from {operation.ServiceKey}",
     };
 
-    private static void WriteOperation(ref NetlinkWriter writer, in IpvsOperation operation, in RequestHeader header)
+    private static void WriteOperation(ref NetlinkWriter writer, in IpvsCommand operation, in RequestHeader header)
     {
         switch (operation.Kind)
         {
-            case IpvsOperationKind.AddService:
+            case IpvsCommandKind.AddService:
                 IpvsMessages.WriteService(ref writer, header, IPVS_CMD_NEW_SERVICE, operation.Service);
                 break;
-            case IpvsOperationKind.UpdateService:
+            case IpvsCommandKind.UpdateService:
                 IpvsMessages.WriteService(ref writer, header, IPVS_CMD_SET_SERVICE, operation.Service);
                 break;
-            case IpvsOperationKind.DeleteService:
+            case IpvsCommandKind.DeleteService:
                 IpvsMessages.WriteServiceKey(ref writer, header, IPVS_CMD_DEL_SERVICE, operation.ServiceKey);
                 break;
-            case IpvsOperationKind.AddDestination:
+            case IpvsCommandKind.AddDestination:
                 IpvsMessages.WriteDestination(ref writer, header, IPVS_CMD_NEW_DEST, operation.ServiceKey, operation.Server);
                 break;
-            case IpvsOperationKind.UpdateDestination:
+            case IpvsCommandKind.UpdateDestination:
                 IpvsMessages.WriteDestination(ref writer, header, IPVS_CMD_SET_DEST, operation.ServiceKey, operation.Server);
                 break;
-            case IpvsOperationKind.DeleteDestination:
+            case IpvsCommandKind.DeleteDestination:
                 IpvsMessages.WriteDestinationKey(ref writer, header, operation.ServiceKey, operation.Server.Key);
                 break;
             default:

@@ -64,11 +64,11 @@ internal static class LabLoad
         if (warmUp)
         {
             // JIT-compiles every path once, in a namespace of its own, so the first timed run is not a compile run.
-            List<IpvsOperation> small = Operations(100, 2);
+            List<IpvsCommand> small = Operations(100, 2);
             InFreshNamespace("warmup", batchBytes, client => _ = mode == "dump" ? Dump(client, small, 100, 2) : Load(client, small, mode, 100, 2));
         }
 
-        List<IpvsOperation> operations = Operations(services, servers);
+        List<IpvsCommand> operations = Operations(services, servers);
         for (int run = 0; run < runs; run++)
         {
             InFreshNamespace(
@@ -96,7 +96,7 @@ internal static class LabLoad
         }
     }
 
-    private static string Load(IpvsClient client, List<IpvsOperation> operations, string mode, int services, int servers)
+    private static string Load(IpvsClient client, List<IpvsCommand> operations, string mode, int services, int servers)
     {
         var clock = Stopwatch.StartNew();
         IpvsBatchResult result = client.Apply(operations, mode == "per-ack" ? BatchMode.PerAck : BatchMode.Batched);
@@ -107,7 +107,7 @@ internal static class LabLoad
             $"bench mode={mode} services={services} servers={servers} seconds={clock.Elapsed.TotalSeconds:0.000000} ops={operations.Count} datagrams={result.Datagrams} syscalls={result.Syscalls}");
     }
 
-    private static string Dump(IpvsClient client, List<IpvsOperation> operations, int services, int servers)
+    private static string Dump(IpvsClient client, List<IpvsCommand> operations, int services, int servers)
     {
         client.Apply(operations).ThrowIfFailed();
         var serviceClock = Stopwatch.StartNew();
@@ -126,25 +126,25 @@ internal static class LabLoad
     }
 
     /// <summary>TCP services on 10.(100+i/65536).x.y:80; real server z of each at 172.16.z.(i%250+1), port 8000+i/250.</summary>
-    private static List<IpvsOperation> Operations(int services, int servers)
+    private static List<IpvsCommand> Operations(int services, int servers)
     {
         if (services > 250 * 250 * 4 || servers > 250)
         {
             throw new ArgumentException($"At most {250 * 250 * 4} services and 250 real servers per service.");
         }
 
-        List<IpvsOperation> operations = new(services * (1 + servers));
+        List<IpvsCommand> operations = new(services * (1 + servers));
         for (int index = 0; index < services; index++)
         {
             int block = index / (250 * 250);
             int rest = index % (250 * 250);
             var key = VirtualServiceKey.ForAddress(
                 IpvsProtocol.Tcp, NetAddress.Parse($"10.{100 + block}.{rest / 250}.{(rest % 250) + 1}"), 80);
-            operations.Add(IpvsOperation.AddService(VirtualService.Create(key, "rr")));
+            operations.Add(IpvsCommand.AddService(VirtualService.Create(key, "rr")));
             for (int server = 0; server < servers; server++)
             {
                 var address = NetAddress.Parse($"172.16.{server}.{(index % 250) + 1}");
-                operations.Add(IpvsOperation.AddDestination(
+                operations.Add(IpvsCommand.AddDestination(
                     key, new RealServer(address, (ushort)(8000 + (index / 250)), ForwardingMethod.Masquerade, 1)));
             }
         }

@@ -44,12 +44,12 @@ public sealed class IpvsClientTests
             3 => SocketKernel.ENOENT,
             _ => 0,
         };
-        IpvsOperation[] operations =
+        IpvsCommand[] operations =
         [
-            IpvsOperation.AddService(VirtualService.Create(_service, "nosuch")),
-            IpvsOperation.AddDestination(_service, _server),
-            IpvsOperation.UpdateDestination(_service, _server),
-            IpvsOperation.DeleteDestination(_service, _server.Key),
+            IpvsCommand.AddService(VirtualService.Create(_service, "nosuch")),
+            IpvsCommand.AddDestination(_service, _server),
+            IpvsCommand.UpdateDestination(_service, _server),
+            IpvsCommand.DeleteDestination(_service, _server.Key),
         ];
 
         IpvsBatchResult result = client.Apply(operations);
@@ -71,10 +71,10 @@ public sealed class IpvsClientTests
         ScriptedKernel kernel = IpvsKernelScript();
         using var client = new IpvsClient(new NetlinkChannel(kernel));
         int sentBefore = kernel.Sent.Count;
-        IpvsOperation[] operations =
+        IpvsCommand[] operations =
         [
-            IpvsOperation.AddService(VirtualService.Create(_service)),
-            IpvsOperation.AddDestination(_service, _server with { Weight = -1 }),
+            IpvsCommand.AddService(VirtualService.Create(_service)),
+            IpvsCommand.AddDestination(_service, _server with { Weight = -1 }),
         ];
 
         ArgumentException error = Assert.Throws<ArgumentException>(() => client.Apply(operations));
