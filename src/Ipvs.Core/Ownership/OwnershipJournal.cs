@@ -10,11 +10,24 @@ namespace Ipvs.Core.Ownership;
 /// <summary>The serializable form of an <see cref="OwnershipRecord"/>: keys as the text operators read in logs.</summary>
 public sealed class OwnershipDocument
 {
+    // Plain setters that turn null into an empty list: a hand-edited journal may omit a list or write null, and
+    // init-only properties would be set to null by the source-generated deserializer when the key is missing.
+    private List<string> _services = [];
+    private List<DrainDocument> _drains = [];
+
     public int Version { get; set; } = OwnershipJournal.CurrentVersion;
 
-    public List<string> Services { get; init; } = [];
+    public List<string> Services
+    {
+        get => _services;
+        set => _services = value ?? [];
+    }
 
-    public List<DrainDocument> Drains { get; init; } = [];
+    public List<DrainDocument> Drains
+    {
+        get => _drains;
+        set => _drains = value ?? [];
+    }
 }
 
 public sealed class DrainDocument

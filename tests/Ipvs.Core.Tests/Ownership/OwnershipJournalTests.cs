@@ -34,6 +34,20 @@ public sealed class OwnershipJournalTests
             error.Message);
     }
 
+    [Theory]
+    [InlineData("""{"version":1,"services":["TCP 10.99.0.10:80"]}""")]
+    [InlineData("""{"version":1,"services":["TCP 10.99.0.10:80"],"drains":null}""")]
+    public void Deserialize_HandWrittenWithoutDrains_ReadsTheServices(string json)
+    {
+        Assert.Equal(Owning(Tcp("10.99.0.10", 80)), OwnershipJournal.Deserialize(json));
+    }
+
+    [Fact]
+    public void Deserialize_NullServices_IsAnEmptyRecord()
+    {
+        Assert.Equal(OwnershipRecord.Empty, OwnershipJournal.Deserialize("""{"version":1,"services":null}"""));
+    }
+
     [Fact]
     public void WithoutService_DropsItsDrains()
     {
