@@ -17,6 +17,9 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 BIN = bin/$(CONFIGURATION)/net10.0
 UNIT_TESTS := $(foreach p,Core Netlink Docker Agent,tests/Ipvs.$(p).Tests/$(BIN)/Ipvs.$(p).Tests.dll)
 LAB_TESTS := tests/Ipvs.Integration.Tests/$(BIN)/Ipvs.Integration.Tests.dll
+# Tests that need a real dockerd run in a second lab boot with --docker; on the host they skip themselves.
+LAB_DOCKER_TESTS := tests/Ipvs.Docker.Tests/$(BIN)/Ipvs.Docker.Tests.dll
+LAB_DOCKER_FILTER := -trait Category=LabDocker
 
 .PHONY: deps build build-all native test unit-test lab-test lab-selftest demo bench lab-shell vagrant-validate clean
 
@@ -41,6 +44,7 @@ test: deps native build-all build
 	@$(RUN_TESTS) --reset
 	$(RUN_TESTS) $(UNIT_TESTS)
 	$(RUN_TESTS) --lab $(LAB_TESTS)
+	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	$(MAKE) --no-print-directory lab-selftest
 	@$(RUN_TESTS) --summary
 
@@ -54,6 +58,7 @@ unit-test: native build-all
 lab-test: build-all build
 	@$(RUN_TESTS) --reset
 	$(RUN_TESTS) --lab $(LAB_TESTS)
+	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	@$(RUN_TESTS) --summary
 
 ## lab-selftest: the lab's own contract (exit codes, timeouts, isolation, Docker), recorded in the test summary
