@@ -5,10 +5,11 @@
 # ready for it: run this script again after `make build` and `vagrant
 # provision` (or `vagrant rsync` + this script).
 #
-# Usage: install-agent.sh [PUBLISH_DIR]   (default /vagrant/artifacts/ipvs-agent)
+# Usage: install-agent.sh [PUBLISH_DIR [NODE_ADDRESS]]   (default /vagrant/artifacts/ipvs-agent)
 set -euo pipefail
 
 src=${1:-/vagrant/artifacts/ipvs-agent}
+node_address=${2:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 prefix=/usr/local/lib/ipvs-agent
 unit=/etc/systemd/system/ipvs-agent.service
@@ -20,6 +21,18 @@ modprobe ip_vs || echo "install-agent: modprobe ip_vs failed (is this the VM's k
 
 install -m 0644 "$here/ipvs-agent.service" "$unit"
 install -d -m 0755 /etc/ipvs-agent
+# The unit passes --config explicitly, so a node needs one; an operator's edits are never overwritten.
+if [[ ! -e /etc/ipvs-agent/config.yaml ]]; then
+    cat >/etc/ipvs-agent/config.yaml <<CONFIG
+# ipvs-agent configuration (written once by vagrant/provision/install-agent.sh; edit freely).
+# Containers and the services file may only claim VIPs and firewall marks inside these blocks.
+allowedVipCidrs: [10.99.0.0/16]
+allowedFwmarks: [1-1000]
+resyncInterval: 10s
+drainTimeout: 30s
+${node_address:+nodeAddress: $node_address}
+CONFIG
+fi
 systemctl daemon-reload
 
 if [[ ! -x $src/ipvs-agent ]]; then
