@@ -116,6 +116,11 @@ internal sealed class Reconciler : IReconcilePass
         }
 
         ReportIssues(plan);
+
+        // VIPs follow the table the plan leads to, and go up before the batch: when a service appears in the kernel
+        // its VIP is already local, and a retired service keeps its VIP while its real servers drain.
+        KernelTable expected = KernelTableProjection.Apply(table, plan.Operations);
+        SyncVips(expected, plan.NextOwnership);
         ApplyOutcome outcome = _kernel.Apply(plan.Operations);
         var failed = outcome.Failures.Select(failure => failure.Operation).ToHashSet(ReferenceEqualityComparer.Instance);
         foreach (IpvsOperation operation in plan.Operations)
@@ -147,8 +152,9 @@ internal sealed class Reconciler : IReconcilePass
         }
 
         Ownership = next;
-        Volatile.Write(ref _lastTable, KernelTableProjection.Apply(table, plan.Operations.Where(operation => !failed.Contains(operation))));
-        SyncVips(desired);
+        Volatile.Write(ref _lastTable, failed.Count == 0
+            ? expected
+            : KernelTableProjection.Apply(table, plan.Operations.Where(operation => !failed.Contains(operation))));
         return new ReconcileReport(plan, outcome, readKernel, desired);
     }
 
@@ -160,15 +166,15 @@ internal sealed class Reconciler : IReconcilePass
         return plan with { Operations = kept, NextOwnership = new OwnershipRecord(owned, before.Drains) };
     }
 
-    private void SyncVips(DesiredInput desired)
+    private void SyncVips(KernelTable expected, OwnershipRecord ownership)
     {
         if (_vips is null)
         {
             return;
         }
 
-        var wanted = desired.State.Services.Keys
-            .Where(key => !key.IsFirewallMark && Ownership.Owns(key))
+        var wanted = expected.Services.Keys
+            .Where(key => !key.IsFirewallMark && ownership.Owns(key))
             .Select(key => key.Address)
             .ToHashSet();
         try

@@ -17,8 +17,44 @@ public sealed class ReconcilerTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly TestLog _log = new();
 
-    private Reconciler Create(IDesiredSource source, InMemoryOwnershipStore store) =>
-        new(_kernel, null, store, new DesiredStateAssembler([source], null), new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, new AgentMetrics());
+    private Reconciler Create(IDesiredSource source, InMemoryOwnershipStore store, IVipAddresses? vips = null) =>
+        new(_kernel, vips, store, new DesiredStateAssembler([source], null), new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, new AgentMetrics());
+
+    [Fact]
+    public void Run_NewService_PutsItsVipUpBeforeTheServiceIsCreated()
+    {
+        var vips = new RecordingVips(_kernel);
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore(), vips);
+
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        (IReadOnlySet<NetAddress> wanted, int appliedBefore) = Assert.Single(vips.Syncs);
+        Assert.Equal([NetAddress.Parse("10.99.0.10")], wanted);
+        Assert.Equal(0, appliedBefore);
+        Assert.NotEmpty(_kernel.Applied);
+    }
+
+    [Fact]
+    public void Run_RetiredServiceStillDraining_KeepsItsVipUntilTheServiceIsGone()
+    {
+        VirtualService web = Service("10.99.0.10");
+        RealServer busy = Server("10.1.1.2");
+        _kernel.AddService(web, busy);
+        _kernel.SetConnections(web.Key, busy.Key, active: 3);
+        var vips = new RecordingVips(_kernel);
+        Reconciler reconciler = Create(Source(), new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(web.Key)), vips);
+
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        bool drainingAfterFirstPass = _kernel.Find(web.Key) is not null;
+        _kernel.SetConnections(web.Key, busy.Key, active: 0);
+        reconciler.Run(ReconcileReason.Resync, readKernel: true);
+
+        Assert.True(drainingAfterFirstPass);
+        Assert.Equal(2, vips.Syncs.Count);
+        Assert.Contains(NetAddress.Parse("10.99.0.10"), vips.Syncs[0].Wanted);
+        Assert.Empty(vips.Syncs[1].Wanted);
+        Assert.Null(_kernel.Find(web.Key));
+    }
 
     [Fact]
     public void Run_NewService_AddsItAndJournalsOwnership()

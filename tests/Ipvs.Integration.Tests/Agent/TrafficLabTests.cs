@@ -60,7 +60,10 @@ public sealed class TrafficLabTests : IDisposable
             {
                 await agent.EventuallyAsync(async () => (await director.RunAsync("ipvsadm", "-Sn")).Contains("-r 10.1.1.2:8080", StringComparison.Ordinal),
                     TimeSpan.FromSeconds(45), "the echo service");
-                await agent.EventuallyAsync(async () => (await director.RunAsync("ip", "addr", "show", "dev", "ipvs0")).Contains("10.99.0.10/32", StringComparison.Ordinal),
+                // All addresses, not `dev ipvs0`: the agent creates the dummy after its first batch, and `ip` fails until then.
+                await agent.EventuallyAsync(
+                    async () => (await director.RunAsync("ip", "-o", "addr", "show")).Split('\n')
+                        .Any(line => line.Contains(" ipvs0 ", StringComparison.Ordinal) && line.Contains("10.99.0.10/32", StringComparison.Ordinal)),
                     TimeSpan.FromSeconds(45), "the VIP on ipvs0");
                 await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
                 await RunConnectionAcrossRestart(director.Name, agent, run);

@@ -1,0 +1,16 @@
+using Ipvs.Agent.Reconciliation;
+using Ipvs.Core.Model;
+
+namespace Ipvs.Agent.Tests.Support;
+
+/// <summary>Records every VIP sync with how many kernel operations had been applied at that moment.</summary>
+internal sealed class RecordingVips(FakeKernel kernel) : IVipAddresses
+{
+    public List<(IReadOnlySet<NetAddress> Wanted, int OperationsAppliedBefore)> Syncs { get; } = [];
+
+    public IReadOnlyList<string> Sync(IReadOnlySet<NetAddress> wanted, Func<NetAddress, bool> manageable)
+    {
+        Syncs.Add((new HashSet<NetAddress>(wanted), kernel.Applied.Count));
+        return [];
+    }
+}
