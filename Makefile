@@ -17,8 +17,10 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 BIN = bin/$(CONFIGURATION)/net10.0
 UNIT_TESTS := $(foreach p,Core Netlink Docker Agent,tests/Ipvs.$(p).Tests/$(BIN)/Ipvs.$(p).Tests.dll)
 LAB_TESTS := tests/Ipvs.Integration.Tests/$(BIN)/Ipvs.Integration.Tests.dll
-# Tests that need a real dockerd run in a second lab boot with --docker; on the host they skip themselves.
-LAB_DOCKER_TESTS := tests/Ipvs.Docker.Tests/$(BIN)/Ipvs.Docker.Tests.dll
+LAB_FILTER := -trait- Category=LabDocker
+# Tests that need a real dockerd (the Docker source's, and the agent's against dockerd, swarm last) run in a second
+# lab boot with --docker; on the host they skip themselves.
+LAB_DOCKER_TESTS := tests/Ipvs.Docker.Tests/$(BIN)/Ipvs.Docker.Tests.dll $(LAB_TESTS)
 LAB_DOCKER_FILTER := -trait Category=LabDocker
 
 .PHONY: deps build build-all native test unit-test lab-test lab-selftest demo bench lab-shell vagrant-validate clean
@@ -43,7 +45,7 @@ native:
 test: deps native build-all build
 	@$(RUN_TESTS) --reset
 	$(RUN_TESTS) $(UNIT_TESTS)
-	$(RUN_TESTS) --lab $(LAB_TESTS)
+	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
 	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	$(MAKE) --no-print-directory lab-selftest
 	@$(RUN_TESTS) --summary
@@ -57,7 +59,7 @@ unit-test: native build-all
 ## lab-test: only the integration tests inside the lab
 lab-test: build-all build
 	@$(RUN_TESTS) --reset
-	$(RUN_TESTS) --lab $(LAB_TESTS)
+	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
 	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	@$(RUN_TESTS) --summary
 
@@ -74,8 +76,9 @@ demo: deps build
 
 ## bench: BenchmarkDotNet micro-benchmarks on the host, then the IPVS load comparison inside the lab
 bench: deps native build-all build
-	$(DOTNET) tests/Ipvs.Benchmarks/$(BIN)/Ipvs.Benchmarks.dll --filter '*' --join --job short
-	tests/Ipvs.Benchmarks/scripts/lab-bench
+	$(DOTNET) tests/Ipvs.Benchmarks/$(BIN)/Ipvs.Benchmarks.dll --filter '*' --join --job short --inProcess
+	BENCH_CSHARP_DLL=tests/Ipvs.Benchmarks/$(BIN)/Ipvs.Benchmarks.dll BENCH_AGENT=artifacts/ipvs-agent/ipvs-agent tests/Ipvs.Benchmarks/scripts/lab-bench
+	if [[ -x tests/Ipvs.Benchmarks/scripts/event-latency ]]; then tests/Ipvs.Benchmarks/scripts/event-latency; fi
 
 ## lab-shell: an interactive root shell inside the lab kernel (add LAB_FLAGS=--docker for dockerd)
 lab-shell: deps

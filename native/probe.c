@@ -284,6 +284,7 @@ static void socket_h(void)
 
     P(MSG_PEEK);
     P(MSG_TRUNC);
+    P(MSG_WAITFORONE);
 
     P(O_RDONLY);
     P(O_CLOEXEC);

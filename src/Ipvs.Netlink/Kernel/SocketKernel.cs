@@ -15,6 +15,7 @@ internal static class SocketKernel
 
     public const int MSG_PEEK = 0x02;
     public const int MSG_TRUNC = 0x20;
+    public const int MSG_WAITFORONE = 0x10000;
 
     public const int O_RDONLY = 0;
     public const int O_CLOEXEC = 0x80000;

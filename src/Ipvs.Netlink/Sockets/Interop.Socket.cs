@@ -29,8 +29,8 @@ internal static unsafe partial class Interop
     [LibraryImport(LibC, EntryPoint = "sendto", SetLastError = true)]
     private static partial nint SendToRaw(SafeHandle socket, void* buffer, nuint length, int flags, SockAddrNl* address, uint addressLength);
 
-    [LibraryImport(LibC, EntryPoint = "recvmsg", SetLastError = true)]
-    private static partial nint ReceiveMessageRaw(SafeHandle socket, MessageHeader* message, int flags);
+    [LibraryImport(LibC, EntryPoint = "recvmmsg", SetLastError = true)]
+    private static partial int ReceiveMultipleRaw(SafeHandle socket, MultiMessageHeader* messages, uint count, int flags, void* timeout);
 
     [LibraryImport(LibC, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
@@ -145,40 +145,60 @@ internal static unsafe partial class Interop
         }
     }
 
-    /// <summary>Receives one datagram; returns its length or -errno, with the sender and the msg_flags.</summary>
-    internal static long Receive(SafeHandle socket, Span<byte> buffer, out SockAddrNl sender, out int messageFlags)
+    /// <summary>
+    /// Receives up to <paramref name="lengths"/>.Length datagrams in one syscall, each into its own
+    /// <paramref name="slotSize"/>-byte slot of <paramref name="buffer"/>: blocks for the first only (MSG_WAITFORONE)
+    /// and takes whatever else is already queued. Returns how many arrived, or -errno; fills each one's length,
+    /// sender and msg_flags.
+    /// </summary>
+    internal static int ReceiveMany(SafeHandle socket, Span<byte> buffer, int slotSize, Span<int> lengths, Span<SockAddrNl> senders, Span<int> messageFlags)
     {
-        SockAddrNl from = default;
-        fixed (byte* data = buffer)
+        int slots = lengths.Length;
+        if (slots > MaxReceiveSlots || buffer.Length < slots * slotSize || senders.Length < slots || messageFlags.Length < slots)
         {
-            IoVector vector = new() { Base = data, Length = (nuint)buffer.Length };
+            throw new ArgumentException($"recvmmsg needs at most {MaxReceiveSlots} slots of {slotSize} bytes with room for each one's results.", nameof(lengths));
+        }
+
+        IoVector* vectors = stackalloc IoVector[slots];
+        MultiMessageHeader* headers = stackalloc MultiMessageHeader[slots];
+        fixed (byte* data = buffer)
+        fixed (SockAddrNl* from = senders)
+        {
             while (true)
             {
-                MessageHeader header = new()
+                for (int slot = 0; slot < slots; slot++)
                 {
-                    Name = &from,
-                    NameLength = (uint)sizeof(SockAddrNl),
-                    Vectors = &vector,
-                    VectorCount = 1,
-                };
-                nint received = ReceiveMessageRaw(socket, &header, 0);
+                    vectors[slot] = new IoVector { Base = data + (slot * slotSize), Length = (nuint)slotSize };
+                    from[slot] = default;
+                    headers[slot] = new MultiMessageHeader
+                    {
+                        Header = new MessageHeader { Name = &from[slot], NameLength = (uint)sizeof(SockAddrNl), Vectors = &vectors[slot], VectorCount = 1 },
+                    };
+                }
+
+                int received = ReceiveMultipleRaw(socket, headers, (uint)slots, SocketKernel.MSG_WAITFORONE, null);
                 if (received >= 0)
                 {
-                    sender = from;
-                    messageFlags = header.Flags;
+                    for (int slot = 0; slot < received; slot++)
+                    {
+                        lengths[slot] = (int)headers[slot].Length;
+                        messageFlags[slot] = headers[slot].Header.Flags;
+                    }
+
                     return received;
                 }
 
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno != SocketKernel.EINTR)
                 {
-                    sender = default;
-                    messageFlags = 0;
                     return -errno;
                 }
             }
         }
     }
+
+    /// <summary>Bounds the stack the slot headers take.</summary>
+    internal const int MaxReceiveSlots = 64;
 
     private static bool Interrupted(int status) => status < 0 && Marshal.GetLastPInvokeError() == SocketKernel.EINTR;
 

@@ -47,6 +47,14 @@ internal unsafe struct MessageHeader
     public int Flags;
 }
 
+/// <summary><c>struct mmsghdr</c>: one slot of <c>recvmmsg</c>; the kernel writes the datagram's length into <see cref="Length"/>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct MultiMessageHeader
+{
+    public MessageHeader Header;
+    public uint Length;
+}
+
 /// <summary><c>struct timeval</c> (LP64).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct TimeValue

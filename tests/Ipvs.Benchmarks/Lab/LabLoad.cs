@@ -12,17 +12,22 @@ namespace Ipvs.Benchmarks.Lab;
 /// </summary>
 /// <remarks>
 /// <code>
-/// lab-load [--services N] [--servers D] [--mode batched|per-ack|dump] [--runs K] [--batch-bytes B] [--warmup 1|0]
+/// lab-load [--services N] [--servers D] [--mode batched|per-ack|dump|resync] [--runs K] [--batch-bytes B] [--warmup 1|0] [--c-ref PATH] [--keep-namespaces 1|0]
 ///   batched  many requests per sendmsg, NLM_F_ACK only on the last of each datagram
 ///   per-ack  one request per sendmsg, each acknowledged before the next
 ///   dump     load batched (untimed), time one service dump alone (service-dump-seconds), then time ListAll
 ///            (one service dump + one real-server dump per service: seconds)
+///   resync   the agent's own reconcile path on one table: see <see cref="LabResync"/>
 /// </code>
 /// Each run gets its own fresh namespace; an untimed 100 x 2 warm-up in yet another one comes first unless --warmup 0.
+/// With --keep-namespaces 1 (lab-bench) they are left for the guest's end: deleting a 10k x 10 table runs in a kernel
+/// worker that would take the guest's one CPU from the next measurement.
 /// Output: <c>bench mode=batched services=1000 servers=10 seconds=0.052 ops=11000 datagrams=2 syscalls=4</c>.
 /// </remarks>
 internal static class LabLoad
 {
+    private static bool _keepNamespaces;
+
     public static int Run(string[] args)
     {
         int services = 1000;
@@ -31,6 +36,7 @@ internal static class LabLoad
         int batchBytes = NetlinkChannel.DefaultBatchBytes;
         string mode = "batched";
         bool warmUp = true;
+        string? cReference = null;
         for (int index = 0; index < args.Length; index++)
         {
             string value = index + 1 < args.Length ? args[index + 1] : throw new ArgumentException($"{args[index]} needs a value.");
@@ -52,7 +58,13 @@ internal static class LabLoad
                     warmUp = value is "1" or "true" ? true : value is "0" or "false" ? false : throw new ArgumentException($"--warmup takes 1 or 0, not '{value}'.");
                     break;
                 case "--mode":
-                    mode = value is "batched" or "per-ack" or "dump" ? value : throw new ArgumentException($"Unknown --mode '{value}': batched, per-ack or dump.");
+                    mode = value is "batched" or "per-ack" or "dump" or "resync" ? value : throw new ArgumentException($"Unknown --mode '{value}': batched, per-ack, dump or resync.");
+                    break;
+                case "--keep-namespaces":
+                    _keepNamespaces = value is "1" or "true" ? true : value is "0" or "false" ? false : throw new ArgumentException($"--keep-namespaces takes 1 or 0, not '{value}'.");
+                    break;
+                case "--c-ref":
+                    cReference = value;
                     break;
                 default:
                     throw new ArgumentException($"Unknown option '{args[index]}'.");
@@ -61,11 +73,16 @@ internal static class LabLoad
             index++;
         }
 
+        if (mode == "resync")
+        {
+            return LabResync.Run(services, servers, runs, warmUp, cReference);
+        }
+
         if (warmUp)
         {
             // JIT-compiles every path once, in a namespace of its own, so the first timed run is not a compile run.
             List<IpvsCommand> small = Operations(100, 2);
-            InFreshNamespace("warmup", batchBytes, client => _ = mode == "dump" ? Dump(client, small, 100, 2) : Load(client, small, mode, 100, 2));
+            InFreshNamespace("warmup", batchBytes, (client, _) => _ = mode == "dump" ? Dump(client, small, 100, 2) : Load(client, small, mode, 100, 2));
         }
 
         List<IpvsCommand> operations = Operations(services, servers);
@@ -74,25 +91,33 @@ internal static class LabLoad
             InFreshNamespace(
                 run.ToString(CultureInfo.InvariantCulture),
                 batchBytes,
-                client => Console.WriteLine(mode == "dump" ? Dump(client, operations, services, servers) : Load(client, operations, mode, services, servers)));
+                (client, _) => Console.WriteLine(mode == "dump" ? Dump(client, operations, services, servers) : Load(client, operations, mode, services, servers)));
         }
 
         return 0;
     }
 
-    private static void InFreshNamespace(string suffix, int batchBytes, Action<IpvsClient> body)
+    /// <summary>Runs <paramref name="body"/> with a client on a fresh namespace (and that namespace's name), then deletes it.</summary>
+    internal static void InFreshNamespace(string suffix, int batchBytes, Action<IpvsClient, string> body)
     {
         string name = $"ipvs-bench-{Environment.ProcessId}-{suffix}";
         Ip("netns", "add", name);
         try
         {
             Ip("-n", name, "link", "set", "lo", "up");
+
+            // The 6.1 estimator walks every service and server of every namespace every 2 s: kept tables would
+            // otherwise slow down every later measurement (lab-bench-guest does the same for its own namespaces).
+            Ip("netns", "exec", name, "sysctl", "-q", "-w", "net.ipv4.vs.run_estimation=0");
             using IpvsClient client = IpvsClient.OpenInNamespace($"/var/run/netns/{name}", batchBytes);
-            body(client);
+            body(client, name);
         }
         finally
         {
-            Ip("netns", "delete", name);
+            if (!_keepNamespaces)
+            {
+                Ip("netns", "delete", name);
+            }
         }
     }
 
@@ -125,34 +150,50 @@ internal static class LabLoad
                 $"bench mode=dump services={services} servers={servers} seconds={clock.Elapsed.TotalSeconds:0.000000} entries={entries} syscalls={client.Channel.Transport.Syscalls - syscallsBefore} service-dump-seconds={serviceClock.Elapsed.TotalSeconds:0.000000} services-dumped={serviceCount}");
     }
 
-    /// <summary>TCP services on 10.(100+i/65536).x.y:80; real server z of each at 172.16.z.(i%250+1), port 8000+i/250.</summary>
     private static List<IpvsCommand> Operations(int services, int servers)
     {
-        if (services > 250 * 250 * 4 || servers > 250)
-        {
-            throw new ArgumentException($"At most {250 * 250 * 4} services and 250 real servers per service.");
-        }
-
         List<IpvsCommand> operations = new(services * (1 + servers));
-        for (int index = 0; index < services; index++)
+        foreach ((VirtualService service, RealServer[] realServers) in Table(services, servers))
         {
-            int block = index / (250 * 250);
-            int rest = index % (250 * 250);
-            var key = VirtualServiceKey.ForAddress(
-                IpvsProtocol.Tcp, NetAddress.Parse($"10.{100 + block}.{rest / 250}.{(rest % 250) + 1}"), 80);
-            operations.Add(IpvsCommand.AddService(VirtualService.Create(key, "rr")));
-            for (int server = 0; server < servers; server++)
+            operations.Add(IpvsCommand.AddService(service));
+            foreach (RealServer server in realServers)
             {
-                var address = NetAddress.Parse($"172.16.{server}.{(index % 250) + 1}");
-                operations.Add(IpvsCommand.AddDestination(
-                    key, new RealServer(address, (ushort)(8000 + (index / 250)), ForwardingMethod.Masquerade, 1)));
+                operations.Add(IpvsCommand.AddDestination(service.Key, server));
             }
         }
 
         return operations;
     }
 
-    private static void Ip(params string[] arguments)
+    /// <summary>TCP services on 10.(100+i/65536).x.y:80; real server z of each at 172.16.z.(i%250+1), port 8000+i/250.</summary>
+    internal static List<(VirtualService Service, RealServer[] Servers)> Table(int services, int servers)
+    {
+        if (services > 250 * 250 * 4 || servers > 250)
+        {
+            throw new ArgumentException($"At most {250 * 250 * 4} services and 250 real servers per service.");
+        }
+
+        List<(VirtualService, RealServer[])> table = new(services);
+        for (int index = 0; index < services; index++)
+        {
+            int block = index / (250 * 250);
+            int rest = index % (250 * 250);
+            var key = VirtualServiceKey.ForAddress(
+                IpvsProtocol.Tcp, NetAddress.Parse($"10.{100 + block}.{rest / 250}.{(rest % 250) + 1}"), 80);
+            var realServers = new RealServer[servers];
+            for (int server = 0; server < servers; server++)
+            {
+                var address = NetAddress.Parse($"172.16.{server}.{(index % 250) + 1}");
+                realServers[server] = new RealServer(address, (ushort)(8000 + (index / 250)), ForwardingMethod.Masquerade, 1);
+            }
+
+            table.Add((VirtualService.Create(key, "rr"), realServers));
+        }
+
+        return table;
+    }
+
+    internal static void Ip(params string[] arguments)
     {
         using Process process = Process.Start(new ProcessStartInfo("ip", arguments) { RedirectStandardError = true })
             ?? throw new InvalidOperationException("Cannot start ip.");

@@ -55,6 +55,15 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
+    /// <summary>Waits for the process to end by itself (or by a signal the test sent).</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(wait.Token);
+    }
+
     /// <summary>Runs a verb to completion inside <paramref name="netns"/>.</summary>
     public static async Task<BufferedCommandResult> RunOnceAsync(string netns, params string[] arguments) =>
         await Cli.Wrap("ip")

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Ipvs.Integration.Tests.Agent.Support;
+using Ipvs.Integration.Tests.Support;
+
+namespace Ipvs.Integration.Tests.Agent;
+
+/// <summary>
+/// The daemon under pressure in the real kernel: many resyncs next to foreign entries, and a SIGKILL in the middle of
+/// a graceful drain. Each test has its own network namespace.
+/// </summary>
+public sealed partial class ResilienceLabTests : IDisposable
+{
+    private const string TwoServers = """
+        services:
+          - name: web
+            vip: 10.99.0.10
+            port: 80
+            scheduler: rr
+            servers:
+              - address: 10.1.1.2:8080
+              - address: 10.1.1.3:8080
+        """;
+
+    private const string OneServer = """
+        services:
+          - name: web
+            vip: 10.99.0.10
+            port: 80
+            scheduler: rr
+            servers:
+              - address: 10.1.1.2:8080
+        """;
+
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("ipvs-agent-resilience-").FullName;
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public async Task Run_HundredResyncs_ForeignEntriesStayByteIdentical()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("agent-foreign");
+
+        // Foreign entries an operator (or keepalived) made: one inside the agent's own VIP block, which is the
+        // tempting case, a firewall-mark service and a UDP service outside the block.
+        await lab.RunAsync("ipvsadm", "-A", "-t", "10.99.0.99:80", "-s", "wrr", "-p", "300");
+        await lab.RunAsync("ipvsadm", "-a", "-t", "10.99.0.99:80", "-r", "10.1.1.50:80", "-m", "-w", "7");
+        await lab.RunAsync("ipvsadm", "-a", "-t", "10.99.0.99:80", "-r", "10.1.1.51:80", "-m", "-w", "0");
+        await lab.RunAsync("ipvsadm", "-A", "-f", "42", "-s", "sh", "-b", "sh-port");
+        await lab.RunAsync("ipvsadm", "-a", "-f", "42", "-r", "10.1.1.60", "-g", "-w", "3");
+        await lab.RunAsync("ipvsadm", "-A", "-u", "192.0.2.53:53", "-s", "lc");
+        string foreign = await lab.RunAsync("ipvsadm", "-Sn");
+        string[] run = ["--services", Write("services.yaml", TwoServers), "--state-dir", Path.Combine(_directory, "state"),
+            "--allowed-vip-cidr", "10.99.0.0/24", "--allowed-fwmark", "1-100", "--no-docker",
+            "--resync-interval", "100ms", "--min-interval", "20ms", "--metrics-address", "127.0.0.1:9469"];
+
+        await using AgentProcess agent = AgentProcess.Start(lab.Name, run);
+        await agent.EventuallyAsync(async () => await ReconcilePasses(lab) >= 101, TimeSpan.FromMinutes(3), "101 reconcile passes (startup + 100 resyncs)");
+        string after = await lab.RunAsync("ipvsadm", "-Sn");
+
+        string[] foreignLines = foreign.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(6, foreignLines.Length);
+        Assert.All(foreignLines, line => Assert.Contains(line + "\n", after, StringComparison.Ordinal));
+        Assert.Contains("-a -t 10.99.0.10:80 -r 10.1.1.3:8080 -m -w 1\n", after, StringComparison.Ordinal);
+        Assert.Equal(foreignLines.Length + 3, after.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.DoesNotContain("Failed to", agent.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_KilledMidDrain_RestartedAgentFinishesTheDrainWithoutFlushing()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("agent-drain");
+
+        // Connections to a real server that never answers stay in SYN_SENT for two minutes: an honest "still has
+        // connections" for the drain. The sink route makes the kernel send them somewhere.
+        await lab.RunAsync("ip", "link", "add", "sink", "type", "dummy");
+        await lab.RunAsync("ip", "link", "set", "sink", "up");
+        await lab.RunAsync("ip", "route", "add", "10.1.1.0/24", "dev", "sink");
+        string services = Write("services.yaml", TwoServers);
+        string state = Path.Combine(_directory, "state");
+        string[] run = ["--services", services, "--state-dir", state, "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker",
+            "--resync-interval", "1s", "--drain-timeout", "20s", "--metrics-address", "off"];
+
+        DateTimeOffset drainStarted;
+        await using (AgentProcess first = AgentProcess.Start(lab.Name, run))
+        {
+            await first.EventuallyAsync(() => HasLine(lab, "-a -t 10.99.0.10:80 -r 10.1.1.3:8080 -m -w 1"), Converge, "convergence");
+            await first.EventuallyAsync(() => Task.FromResult(first.Output.Contains("added VIP 10.99.0.10", StringComparison.Ordinal)), Converge, "the VIP");
+            for (int i = 0; i < 4; i++)
+            {
+                await lab.RunAsync("sh", "-c", "curl -s --max-time 1 http://10.99.0.10/ || true");
+            }
+
+            Assert.True(await Connections(lab, "10.1.1.3:8080") > 0, await lab.RunAsync("ipvsadm", "-Ln"));
+
+            File.WriteAllText(services, OneServer);
+            await Signal(first, "HUP");
+            drainStarted = DateTimeOffset.UtcNow;
+            await first.EventuallyAsync(() => HasLine(lab, "-a -t 10.99.0.10:80 -r 10.1.1.3:8080 -m -w 0"), Converge, "the server drained to weight 0");
+            Assert.Contains("10.1.1.3:8080", await File.ReadAllTextAsync(Path.Combine(state, "ownership.json"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+            // Killed well into the drain, so a restarted agent that forgot it (a fresh 20 s drain) is told apart
+            // from one that resumed it (deleted at the journaled deadline).
+            TimeSpan intoDrain = DateTimeOffset.UtcNow - drainStarted;
+            if (intoDrain < TimeSpan.FromSeconds(12))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(12) - intoDrain, TestContext.Current.CancellationToken);
+            }
+
+            await Signal(first, "KILL");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        string whileDown = await lab.RunAsync("ipvsadm", "-Sn");
+        Assert.Contains("-a -t 10.99.0.10:80 -r 10.1.1.2:8080 -m -w 1\n", whileDown, StringComparison.Ordinal);
+        Assert.Contains("-a -t 10.99.0.10:80 -r 10.1.1.3:8080 -m -w 0\n", whileDown, StringComparison.Ordinal);
+
+        await using AgentProcess second = AgentProcess.Start(lab.Name, run);
+        await second.EventuallyAsync(async () => !await HasLine(lab, "-a -t 10.99.0.10:80 -r 10.1.1.3:8080 -m -w 0"), Converge, "the drained server removed");
+        TimeSpan drainLasted = DateTimeOffset.UtcNow - drainStarted;
+        string final = await lab.RunAsync("ipvsadm", "-Sn");
+
+        // The connections outlive the 20 s deadline, so only the journaled deadline can have ended the drain: a
+        // restarted agent that forgot it would delete at once, or start a new 20 s drain (ending 32 s or more in).
+        Assert.Contains("drain deadline", second.Output, StringComparison.Ordinal);
+        Assert.InRange(drainLasted, TimeSpan.FromSeconds(19), TimeSpan.FromSeconds(30));
+        Assert.Contains("-A -t 10.99.0.10:80 -s rr\n", final, StringComparison.Ordinal);
+        Assert.Contains("-a -t 10.99.0.10:80 -r 10.1.1.2:8080 -m -w 1\n", final, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.1.1.3", await File.ReadAllTextAsync(Path.Combine(state, "ownership.json"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> HasLine(LabNamespace lab, string line) =>
+        (await lab.RunAsync("ipvsadm", "-Sn")).Contains(line + "\n", StringComparison.Ordinal);
+
+    private static async Task<long> ReconcilePasses(LabNamespace lab)
+    {
+        string metrics = await lab.RunAsync("sh", "-c", "curl -sf http://127.0.0.1:9469/metrics || true");
+        Match match = PassCount().Match(metrics);
+        return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
+
+    /// <summary>Active + inactive connections of a real server, from <c>ipvsadm -Ln</c>.</summary>
+    private static async Task<int> Connections(LabNamespace lab, string server)
+    {
+        // "  -> 10.1.1.3:8080  Masq  1  2  0": forward, weight, active, inactive.
+        foreach (string line in (await lab.RunAsync("ipvsadm", "-Ln")).Split('\n'))
+        {
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields is ["->", var address, _, _, var active, var inactive] && address == server)
+            {
+                return int.Parse(active, CultureInfo.InvariantCulture) + int.Parse(inactive, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task Signal(AgentProcess agent, string signal) =>
+        await Shell.RunAsync("kill", "-" + signal, agent.ProcessId.ToString(CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"^ipvs_agent_reconcile_duration_seconds_count (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex PassCount();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
