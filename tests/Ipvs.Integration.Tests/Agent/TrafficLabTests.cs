@@ -51,7 +51,7 @@ public sealed class TrafficLabTests : IDisposable
                   - address: 10.1.1.2:8080
             """, TestContext.Current.CancellationToken);
         string[] run = ["--services", services, "--resync-interval", "1s", "--state-dir", Path.Combine(_directory, "state"),
-            "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker", "--metrics-address", "off"];
+            "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker", "--metrics-address", "127.0.0.1:9469"];
 
         using Process server = StartPython(backend.Name, EchoServer);
         try
@@ -91,8 +91,30 @@ public sealed class TrafficLabTests : IDisposable
             string? two = await client.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken);
             Assert.True(two == "got two", $"the connection broke across the restart: {two}; client: {await client.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken)}\nagent: {second.Output}");
             Assert.DoesNotContain("Add service", second.Output, StringComparison.Ordinal);
+
+            // The kernel's counters for that traffic, as Prometheus scrapes them (refreshed by the 1 s resync). NAT
+            // sees both directions; the connection itself may already be closing, so its state is not asserted.
+            await second.EventuallyAsync(
+                async () =>
+                {
+                    string metrics = await Scrape(directorNetns);
+                    return Counter(metrics, "node_ipvs_connections_total") >= 1
+                        && Counter(metrics, "node_ipvs_incoming_packets_total") > 0
+                        && Counter(metrics, "node_ipvs_outgoing_packets_total") > 0
+                        && metrics.Contains("remote_address=\"10.1.1.2\",remote_port=\"8080\"}", StringComparison.Ordinal);
+                },
+                TimeSpan.FromSeconds(30), "the connection's counters in the metrics");
         }
     }
+
+    private static async Task<string> Scrape(string netns) =>
+        await Shell.RunAsync("ip", "netns", "exec", netns, "sh", "-c", "curl -sf http://127.0.0.1:9469/metrics || true");
+
+    private static double Counter(string metrics, string name) =>
+        metrics.Split('\n').Where(line => line.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(line => double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(0)
+            .Single();
 
     private static Process StartPython(string netns, string script, bool redirectInput = false)
     {
