@@ -12,9 +12,17 @@ internal sealed record DesiredInput(DesiredState State, IReadOnlyList<string> Pr
 }
 
 /// <summary>Merges the sources' latest snapshots (in order: static file first, then Docker) and applies manual drains.</summary>
+/// <remarks>
+/// Remembers the last merge: when no source replaced its snapshot the merge is reused as it is, and when one did,
+/// services whose declarations are unchanged keep their <see cref="DesiredService"/> instances (see
+/// <see cref="DesiredStateMerger"/>), which is what lets the reconciler plan only the services that changed.
+/// </remarks>
 internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> sources, ManualDrainStore? drains)
 {
+    private readonly DesiredStateMerger _merger = new();
+    private readonly Lock _mergeLock = new();
     private long _revision;
+    private (SourceSnapshot?[] Snapshots, DesiredMergeResult Result)? _lastMerge;
 
     public IReadOnlyList<IDesiredSource> Sources => sources;
 
@@ -22,20 +30,20 @@ internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> source
     {
         var problems = new List<string>();
         var notReady = new List<string>();
-        var declarations = new List<ServiceDeclaration>();
-        foreach (IDesiredSource source in sources)
+        var snapshots = new SourceSnapshot?[sources.Count];
+        for (int index = 0; index < sources.Count; index++)
         {
-            if (source.Current is not { } snapshot)
+            snapshots[index] = sources[index].Current;
+            if (snapshots[index] is not { } snapshot)
             {
-                notReady.Add(source.Name);
+                notReady.Add(sources[index].Name);
                 continue;
             }
 
-            declarations.AddRange(snapshot.Declarations);
             problems.AddRange(snapshot.Errors);
         }
 
-        DesiredMergeResult merged = DesiredStateBuilder.Merge(Interlocked.Increment(ref _revision), declarations);
+        DesiredMergeResult merged = Merge(snapshots);
         problems.AddRange(merged.Conflicts.Select(conflict => conflict.Message));
         DesiredState state = merged.State;
         if (drains is not null)
@@ -51,5 +59,29 @@ internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> source
         }
 
         return new DesiredInput(state, problems, notReady);
+    }
+
+    private DesiredMergeResult Merge(SourceSnapshot?[] snapshots)
+    {
+        lock (_mergeLock)
+        {
+            if (_lastMerge is { } last && last.Snapshots.AsSpan().SequenceEqual(snapshots, ReferenceEqualityComparer.Instance))
+            {
+                return last.Result;
+            }
+
+            var declarations = new List<ServiceDeclaration>(snapshots.Sum(snapshot => snapshot?.Declarations.Count ?? 0));
+            foreach (SourceSnapshot? snapshot in snapshots)
+            {
+                if (snapshot is not null)
+                {
+                    declarations.AddRange(snapshot.Declarations);
+                }
+            }
+
+            DesiredMergeResult merged = _merger.Merge(Interlocked.Increment(ref _revision), declarations);
+            _lastMerge = (snapshots, merged);
+            return merged;
+        }
     }
 }

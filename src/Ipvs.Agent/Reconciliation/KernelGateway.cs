@@ -1,6 +1,7 @@
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Planning;
 using Ipvs.Netlink.Client;
+using Ipvs.Netlink.Ipvs;
 
 namespace Ipvs.Agent.Reconciliation;
 
@@ -16,10 +17,23 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
 
     public IpvsClient Client => client;
 
-    public KernelTable ReadTable() => KernelTable.Create(client.ListAll().Select(snapshot => new KernelService(
-        snapshot.Service.Service,
-        snapshot.Service.Status,
-        snapshot.RealServers.Select(server => new KernelRealServer(server.Server, server.Status)))));
+    /// <summary>Builds the table straight from the dump: 100k real servers are copied once, into their final dictionaries.</summary>
+    public KernelTable ReadTable()
+    {
+        List<KernelService> services = [];
+        List<KernelRealServer> scratch = [];
+        client.DumpAll((in service, servers) =>
+        {
+            scratch.Clear();
+            foreach (RealServerEntry server in servers)
+            {
+                scratch.Add(new KernelRealServer(server.Server, server.Status));
+            }
+
+            services.Add(new KernelService(service.Service, service.Status, scratch));
+        });
+        return KernelTable.Create(services);
+    }
 
     public ApplyOutcome Apply(IReadOnlyList<IpvsOperation> operations)
     {

@@ -64,10 +64,12 @@ internal static class KernelTableProjection
             return table;
         }
 
-        IEnumerable<KernelService> untouched = table.Services.Values.Where(service => !touched.ContainsKey(service.Key));
-        IEnumerable<KernelService> changed = touched.Values
-            .Where(entry => entry is not null)
-            .Select(entry => new KernelService(entry!.Value.Service, entry.Value.Status, entry.Value.Servers.Values));
-        return KernelTable.Create(untouched.Concat(changed));
+        var changes = new Dictionary<VirtualServiceKey, KernelService?>(touched.Count);
+        foreach ((VirtualServiceKey key, var entry) in touched)
+        {
+            changes[key] = entry is { } service ? new KernelService(service.Service, service.Status, service.Servers.Values) : null;
+        }
+
+        return table.With(changes);
     }
 }

@@ -1,4 +1,5 @@
 using Ipvs.Agent.Metrics;
+using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
@@ -23,6 +24,9 @@ internal enum ReconcileReason
 /// <summary>What one pass did.</summary>
 internal sealed record ReconcileReport(Plan Plan, ApplyOutcome Outcome, bool ReadKernel, DesiredInput Desired);
 
+/// <summary>A pass applied whole with every source read: what the next pass between kernel reads may plan incrementally from.</summary>
+internal sealed record CleanPass(DesiredState Desired, IReadOnlyList<PlanIssue> Issues);
+
 /// <summary>One reconcile pass, as the loop drives it.</summary>
 internal interface IReconcilePass
 {
@@ -45,6 +49,7 @@ internal sealed class Reconciler : IReconcilePass
     private readonly ILogger _log;
     private readonly AgentMetrics _metrics;
     private KernelTable? _lastTable;
+    private CleanPass? _lastCleanPass;
     private HashSet<string> _reportedProblems = [];
 
     /// <summary>Loads the journal: the agent adopts exactly what it says it owns.</summary>
@@ -93,6 +98,7 @@ internal sealed class Reconciler : IReconcilePass
         {
             // The kernel may be in any state now: the next pass must read it.
             Volatile.Write(ref _lastTable, null);
+            _lastCleanPass = null;
             _metrics.RecordError("reconcile");
             throw;
         }
@@ -109,7 +115,7 @@ internal sealed class Reconciler : IReconcilePass
         DesiredInput desired = _desired.Assemble();
         ReportProblems(desired);
         OwnershipRecord before = Ownership;
-        Plan plan = _planner.Plan(desired.State, table, before, _time.GetUtcNow());
+        Plan plan = PlanPass(desired.State, table, before, readKernel);
         if (!desired.IsComplete)
         {
             plan = Hold(plan, before);
@@ -152,10 +158,62 @@ internal sealed class Reconciler : IReconcilePass
         }
 
         Ownership = next;
+        _lastCleanPass = failed.Count == 0 && desired.IsComplete ? new CleanPass(desired.State, plan.Issues) : null;
         Volatile.Write(ref _lastTable, failed.Count == 0
             ? expected
             : KernelTableProjection.Apply(table, plan.Operations.Where(operation => !failed.Contains(operation))));
         return new ReconcileReport(plan, outcome, readKernel, desired);
+    }
+
+    /// <summary>
+    /// A full plan after a kernel read; between reads, when the last pass was applied whole and the table is its
+    /// projection, a plan of only the services whose desired state changed since (by instance: the assembler keeps
+    /// unchanged services' instances), with the last pass's issues kept for the rest. Drain deadlines of services left
+    /// out are looked at again by the next full resync.
+    /// </summary>
+    private Plan PlanPass(DesiredState desired, KernelTable table, OwnershipRecord ownership, bool readKernel)
+    {
+        if (readKernel || _lastCleanPass is not { } last)
+        {
+            return _planner.Plan(desired, table, ownership, _time.GetUtcNow());
+        }
+
+        HashSet<VirtualServiceKey> changed = ChangedServices(last.Desired, desired);
+        Plan plan = _planner.Plan(desired, table, ownership, _time.GetUtcNow(), changed);
+        if (last.Issues.Count == 0)
+        {
+            return plan;
+        }
+
+        PlanIssue[] issues = [.. last.Issues.Where(issue => !changed.Contains(issue.Service)).Concat(plan.Issues).OrderBy(issue => issue.Service, KeyOrder.Instance)];
+        return plan with { Issues = issues };
+    }
+
+    internal static HashSet<VirtualServiceKey> ChangedServices(DesiredState previous, DesiredState current)
+    {
+        var changed = new HashSet<VirtualServiceKey>();
+        if (ReferenceEquals(previous, current))
+        {
+            return changed;
+        }
+
+        foreach ((VirtualServiceKey key, DesiredService service) in current.Services)
+        {
+            if (!previous.Services.TryGetValue(key, out DesiredService? before) || !ReferenceEquals(before, service))
+            {
+                changed.Add(key);
+            }
+        }
+
+        foreach (VirtualServiceKey key in previous.Services.Keys)
+        {
+            if (!current.Services.ContainsKey(key))
+            {
+                changed.Add(key);
+            }
+        }
+
+        return changed;
     }
 
     /// <summary>While a source has not been read yet, removing anything could tear down what it still declares: only add and update.</summary>
@@ -255,6 +313,7 @@ internal sealed class Reconciler : IReconcilePass
             _log.Error("Failed to remove service {Service} on cleanup: {Error}", failure.Operation.ServiceKey, failure.Error);
         }
 
+        _lastCleanPass = null;
         Ownership = outcome.Failures.Aggregate(OwnershipRecord.Empty, (record, failure) => record.WithService(failure.Operation.ServiceKey));
         _store.Save(Ownership);
         _vips?.Sync(new HashSet<NetAddress>(), address => _policy.AddressBlocks.Any(block => block.Contains(address)));

@@ -19,19 +19,50 @@ public sealed record DesiredMergeResult(DesiredState State, IReadOnlyList<Declar
 /// </remarks>
 public static class DesiredStateBuilder
 {
-    public static DesiredMergeResult Merge(long revision, IEnumerable<ServiceDeclaration> declarations)
+    public static DesiredMergeResult Merge(long revision, IEnumerable<ServiceDeclaration> declarations) =>
+        new DesiredStateMerger().Merge(revision, declarations);
+}
+
+/// <summary>
+/// <see cref="DesiredStateBuilder"/>'s merge, remembering its last result: a service declared by exactly one
+/// declaration equal to last time's keeps last time's <see cref="DesiredService"/> instance. Merging 10k unchanged
+/// services then allocates no real servers, and the planner can tell changed services by reference.
+/// </summary>
+/// <remarks>Not thread-safe: one merger per caller.</remarks>
+public sealed class DesiredStateMerger
+{
+    private Dictionary<VirtualServiceKey, (ServiceDeclaration Declaration, DesiredService Service)> _reusable = [];
+
+    public DesiredMergeResult Merge(long revision, IEnumerable<ServiceDeclaration> declarations)
     {
         ArgumentNullException.ThrowIfNull(declarations);
-        var services = new Dictionary<VirtualServiceKey, (VirtualService Service, DesiredSource Source, Dictionary<RealServerKey, DesiredRealServer> Servers)>();
-        var conflicts = new List<DeclarationConflict>();
+        IReadOnlyList<ServiceDeclaration> ordered = declarations as IReadOnlyList<ServiceDeclaration> ?? [.. declarations];
+        var declarationCounts = new Dictionary<VirtualServiceKey, int>(ordered.Count);
+        foreach (ServiceDeclaration declaration in ordered)
+        {
+            declarationCounts[declaration.Service.Key] = declarationCounts.GetValueOrDefault(declaration.Service.Key) + 1;
+        }
 
-        foreach (ServiceDeclaration declaration in declarations)
+        // First appearance order, as before; merged entries are filled in as later declarations arrive.
+        var merging = new Dictionary<VirtualServiceKey, MergingService>(declarationCounts.Count);
+        var reusable = new Dictionary<VirtualServiceKey, (ServiceDeclaration Declaration, DesiredService Service)>(declarationCounts.Count);
+        var conflicts = new List<DeclarationConflict>();
+        foreach (ServiceDeclaration declaration in ordered)
         {
             VirtualServiceKey key = declaration.Service.Key;
-            if (!services.TryGetValue(key, out var merged))
+            if (declarationCounts[key] == 1
+                && _reusable.TryGetValue(key, out var previous)
+                && SameDeclaration(previous.Declaration, declaration))
             {
-                merged = (declaration.Service, declaration.Source, new Dictionary<RealServerKey, DesiredRealServer>());
-                services.Add(key, merged);
+                merging.Add(key, new MergingService(declaration.Service, declaration.Source, previous.Service));
+                reusable.Add(key, previous);
+                continue;
+            }
+
+            if (!merging.TryGetValue(key, out MergingService? merged))
+            {
+                merged = new MergingService(declaration.Service, declaration.Source, null, declaration.RealServers.Count);
+                merging.Add(key, merged);
             }
             else if (!merged.Service.SameConfiguration(declaration.Service))
             {
@@ -42,6 +73,7 @@ public static class DesiredStateBuilder
                 continue;
             }
 
+            int conflictsBefore = conflicts.Count;
             foreach (RealServer server in declaration.RealServers)
             {
                 if (!merged.Servers.TryGetValue(server.Key, out DesiredRealServer? existing))
@@ -56,11 +88,42 @@ public static class DesiredStateBuilder
                         $"{key}: real server {server.Key}: {differences}; keeping {existing.Source}"));
                 }
             }
+
+            // A declaration with conflicts inside is merged afresh every time, so its conflicts are reported every time.
+            if (declarationCounts[key] == 1 && conflicts.Count == conflictsBefore)
+            {
+                merged.Built = new DesiredService(merged.Service, merged.Source, merged.Servers);
+                reusable.Add(key, (declaration, merged.Built));
+            }
         }
 
-        var state = services.ToDictionary(
-            pair => pair.Key,
-            pair => new DesiredService(pair.Value.Service, pair.Value.Source, pair.Value.Servers));
+        var state = new Dictionary<VirtualServiceKey, DesiredService>(merging.Count);
+        foreach ((VirtualServiceKey key, MergingService merged) in merging)
+        {
+            state.Add(key, merged.Built ?? new DesiredService(merged.Service, merged.Source, merged.Servers));
+        }
+
+        _reusable = reusable;
         return new DesiredMergeResult(new DesiredState(revision, state), conflicts);
+    }
+
+    private static bool SameDeclaration(ServiceDeclaration previous, ServiceDeclaration current) =>
+        ReferenceEquals(previous, current)
+        || (previous.Source.Equals(current.Source)
+            && previous.Service.Equals(current.Service)
+            && previous.RealServers.SequenceEqual(current.RealServers));
+
+    /// <summary>One service while its declarations are merged; <see cref="Built"/> once it is final.</summary>
+    private sealed class MergingService(VirtualService service, DesiredSource source, DesiredService? built, int expectedServers = 0)
+    {
+        private Dictionary<RealServerKey, DesiredRealServer>? _servers;
+
+        public VirtualService Service { get; } = service;
+
+        public DesiredSource Source { get; } = source;
+
+        public Dictionary<RealServerKey, DesiredRealServer> Servers => _servers ??= new(expectedServers);
+
+        public DesiredService? Built { get; set; } = built;
     }
 }

@@ -17,7 +17,10 @@ public sealed class KernelService
         ArgumentNullException.ThrowIfNull(realServers);
         Service = service;
         Status = status;
-        var byKey = new Dictionary<RealServerKey, KernelRealServer>();
+        // Sized up front: growing 10 entries through 3, 7 and 17 slots was most of a 100k-server table's garbage.
+        var byKey = realServers.TryGetNonEnumeratedCount(out int count)
+            ? new Dictionary<RealServerKey, KernelRealServer>(count)
+            : new Dictionary<RealServerKey, KernelRealServer>();
         foreach (KernelRealServer realServer in realServers)
         {
             if (!byKey.TryAdd(realServer.Key, realServer))
@@ -60,12 +63,46 @@ public sealed class KernelTable
     public static KernelTable Create(IEnumerable<KernelService> services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var byKey = new Dictionary<VirtualServiceKey, KernelService>();
+        var byKey = services.TryGetNonEnumeratedCount(out int count)
+            ? new Dictionary<VirtualServiceKey, KernelService>(count)
+            : new Dictionary<VirtualServiceKey, KernelService>();
         foreach (KernelService service in services)
         {
             if (!byKey.TryAdd(service.Key, service))
             {
                 throw new ArgumentException($"Virtual service {service.Key} appears twice.", nameof(services));
+            }
+        }
+
+        return new KernelTable(byKey);
+    }
+
+    /// <summary>
+    /// This table with some services replaced, added (a non-null value) or removed (null); the rest are shared, not
+    /// copied, so a change to one service of 10k costs one dictionary copy instead of a rebuild.
+    /// </summary>
+    public KernelTable With(IReadOnlyDictionary<VirtualServiceKey, KernelService?> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            return this;
+        }
+
+        var byKey = new Dictionary<VirtualServiceKey, KernelService>(_services);
+        foreach ((VirtualServiceKey key, KernelService? service) in changes)
+        {
+            if (service is null)
+            {
+                byKey.Remove(key);
+            }
+            else if (service.Key != key)
+            {
+                throw new ArgumentException($"The change for {key} is a service with key {service.Key}.", nameof(changes));
+            }
+            else
+            {
+                byKey[key] = service;
             }
         }
 

@@ -34,13 +34,44 @@ public sealed class Planner
         _drainPolicy = drainPolicy;
     }
 
-    public Plan Plan(DesiredState desired, KernelTable actual, OwnershipRecord ownership, DateTimeOffset now)
+    public Plan Plan(DesiredState desired, KernelTable actual, OwnershipRecord ownership, DateTimeOffset now) =>
+        Plan(desired, actual, ownership, now, scope: null);
+
+    /// <summary>
+    /// Plans only the services in <paramref name="scope"/> (null: all). Services are planned independently of each
+    /// other, so the result is exactly the full plan's operations and issues for those services, and its next
+    /// ownership is the full plan's for them and <paramref name="ownership"/>'s for all others.
+    /// </summary>
+    /// <remarks>
+    /// For passes between full resyncs that know which services' desired state changed since a plan that was applied
+    /// whole. The services left out are not looked at, so their drain deadlines wait for the next full plan.
+    /// </remarks>
+    public Plan Plan(DesiredState desired, KernelTable actual, OwnershipRecord ownership, DateTimeOffset now, IReadOnlySet<VirtualServiceKey>? scope)
     {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentNullException.ThrowIfNull(ownership);
 
         var run = new PlanningRun(this, ownership, now);
+        if (scope is not null)
+        {
+            foreach (VirtualServiceKey key in scope)
+            {
+                bool isDesired = desired.Services.TryGetValue(key, out DesiredService? service);
+                if (isDesired)
+                {
+                    run.PlanDesired(service!, actual);
+                }
+
+                if (ownership.Owns(key) && (!isDesired || _ownershipPolicy.Refusal(key) is not null))
+                {
+                    run.PlanUndesired(key, service, actual);
+                }
+            }
+
+            return run.Finish();
+        }
+
         foreach (DesiredService service in desired.Services.Values)
         {
             run.PlanDesired(service, actual);

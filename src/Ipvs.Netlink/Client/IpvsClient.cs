@@ -8,6 +8,9 @@ using static Ipvs.Netlink.Kernel.IpvsKernel;
 
 namespace Ipvs.Netlink.Client;
 
+/// <summary>One service of a table dump with its real servers; <paramref name="realServers"/> is only valid during the call.</summary>
+public delegate void ServiceDumped(in ServiceEntry service, IReadOnlyList<RealServerEntry> realServers);
+
 /// <summary>
 /// The IPVS table of one network namespace, over one persistent generic netlink socket. Synchronous (the kernel
 /// answers in microseconds) and not thread-safe: one caller, one request at a time.
@@ -113,8 +116,21 @@ public sealed class IpvsClient : IDisposable
     /// </summary>
     public List<IpvsServiceSnapshot> ListAll()
     {
+        List<IpvsServiceSnapshot> table = [];
+        DumpAll((in service, servers) => table.Add(new IpvsServiceSnapshot(service, [.. servers])));
+        return table;
+    }
+
+    /// <summary>
+    /// The whole table as <see cref="ListAll"/> reads it, handed to <paramref name="onService"/> one service at a time,
+    /// so a caller can build its own table without an intermediate copy of 100k entries. The real-server list is
+    /// scratch memory reused for the next service: copy what you keep.
+    /// </summary>
+    /// <returns>The number of services the service dump listed (some may have vanished before their real servers were read).</returns>
+    public int DumpAll(ServiceDumped onService)
+    {
+        ArgumentNullException.ThrowIfNull(onService);
         List<ServiceEntry> services = ListServices();
-        List<IpvsServiceSnapshot> table = new(services.Count);
         List<RealServerEntry> scratch = [];
         foreach (ServiceEntry service in services)
         {
@@ -122,15 +138,17 @@ public sealed class IpvsClient : IDisposable
             {
                 scratch.Clear();
                 DumpDestinations(service.Service.Key, scratch);
-                table.Add(new IpvsServiceSnapshot(service, scratch.ToArray()));
             }
             catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchService)
             {
                 // Deleted concurrently: absent from the table is the truth now.
+                continue;
             }
+
+            onService(service, scratch);
         }
 
-        return table;
+        return services.Count;
     }
 
     /// <summary>Deletes every service and real server of this namespace (ipvsadm -C).</summary>

@@ -1,6 +1,7 @@
 using Ipvs.Agent.Metrics;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.Tests.Support;
+using Ipvs.Core.Desired;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
@@ -141,6 +142,76 @@ public sealed class ReconcilerTests : IDisposable
         IpvsOperation change = Assert.Single(report.Plan.Operations);
         Assert.Equal(IpvsOperationKind.UpdateServer, change.Kind);
         Assert.Equal(5, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Values.Single().Server.Weight);
+    }
+
+    [Fact]
+    public void Run_OneServiceChangedBetweenResyncs_PlansOnlyItAndKeepsTheOtherServicesIssues()
+    {
+        _kernel.AddService(Service("10.99.0.30"), Server("10.1.1.9"));
+        ServiceDeclaration foreign = Declare(Service("10.99.0.30"), Server("10.1.1.9"));
+        ServiceDeclaration web = Declare(Service("10.99.0.10"), Server("10.1.1.2"));
+        FixedTestSource source = Source(foreign, web, Declare(Service("10.99.0.20"), Server("10.1.1.3")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        ReconcileReport startup = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        source.Current = new SourceSnapshot([foreign, web, Declare(Service("10.99.0.20"), Server("10.1.1.3", weight: 4))], []);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+
+        IpvsOperation change = Assert.Single(report.Plan.Operations);
+        Assert.Equal((IpvsOperationKind.UpdateServer, Tcp("10.99.0.20")), (change.Kind, change.ServiceKey));
+        Assert.Equal(startup.Plan.Issues, report.Plan.Issues);
+        Assert.Equal(PlanIssueKind.ForeignCollision, Assert.Single(report.Plan.Issues).Kind);
+    }
+
+    [Fact]
+    public void Run_DrainDeadlinePassesBetweenResyncs_UnchangedServiceWaitsForTheFullResync()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")), Declare(Service("10.99.0.20"), Server("10.1.1.4")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        _kernel.SetConnections(Tcp("10.99.0.10"), Server("10.1.1.3").Key, active: 3);
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.20"), Server("10.1.1.4"))], []);
+        reconciler.Run(ReconcileReason.Resync, readKernel: true);
+        _time.Advance(DrainPolicy.Default.Timeout + TimeSpan.FromMinutes(1));
+
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.20"), Server("10.1.1.4", weight: 2))], []);
+        ReconcileReport between = reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+
+        Assert.Equal(Tcp("10.99.0.20"), Assert.Single(between.Plan.Operations).ServiceKey);
+        IpvsOperation delete = Assert.Single(resync.Plan.Operations);
+        Assert.Equal((IpvsOperationKind.DeleteServer, Server("10.1.1.3").Key), (delete.Kind, delete.Server!.Value.Key));
+        Assert.Empty(reconciler.Ownership.Drains);
+    }
+
+    [Fact]
+    public void Run_LastPassHadFailures_NextPassBetweenResyncsPlansEverything()
+    {
+        _kernel.Reject = operation => operation.Server?.Address == NetAddress.Parse("10.1.1.3") ? "ENOMEM: try again" : null;
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        _kernel.Reject = _ => null;
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+
+        IpvsOperation retried = Assert.Single(report.Plan.Operations);
+        Assert.Equal((IpvsOperationKind.AddServer, Server("10.1.1.3").Key), (retried.Kind, retried.Server!.Value.Key));
+        Assert.Equal(2, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Count);
+    }
+
+    [Fact]
+    public void ChangedServices_AddedRemovedAndReplacedServices_AreExactlyTheChanged()
+    {
+        var merger = new DesiredStateMerger();
+        ServiceDeclaration kept = Declare(Service("10.99.0.10"), Server("10.1.1.2"));
+        DesiredState before = merger.Merge(1, [kept, Declare(Service("10.99.0.20"), Server("10.1.1.3")), Declare(Service("10.99.0.30"))]).State;
+        DesiredState after = merger.Merge(2, [kept, Declare(Service("10.99.0.20"), Server("10.1.1.4")), Declare(Service("10.99.0.40"))]).State;
+
+        HashSet<VirtualServiceKey> changed = Reconciler.ChangedServices(before, after);
+
+        Assert.Equal([Tcp("10.99.0.20"), Tcp("10.99.0.30"), Tcp("10.99.0.40")], changed.Order(KeyOrder.Instance));
+        Assert.Empty(Reconciler.ChangedServices(after, after));
     }
 
     [Fact]

@@ -113,7 +113,7 @@ internal static class LabResync
     {
         declarations[index] = declarations[index] with { RealServers = servers };
         source.Current = new SourceSnapshot([.. declarations], []);
-        var (report, seconds, syscalls, _, _) = Timed(client, () => reconciler.Run(ReconcileReason.SourceChanged, readKernel: false));
+        var (report, seconds, syscalls, allocated, collections) = Timed(client, () => reconciler.Run(ReconcileReason.SourceChanged, readKernel: false));
         if (report.Outcome.Failures is [var failure, ..])
         {
             throw new InvalidOperationException($"lab-load resync: {mode}: the kernel rejected {failure.Operation}: {failure.Error}.");
@@ -122,7 +122,7 @@ internal static class LabResync
         VirtualServiceKey key = declarations[index].Service.Key;
         Require(client.ListDestinations(key).Any(entry => expected(entry.Server)), $"{mode}: the kernel does not show the change on {key}");
         Console.WriteLine(Line(
-            $"bench mode={mode} {size} seconds={seconds:0.000000} requests={report.Plan.Operations.Count} datagrams={report.Outcome.Datagrams} syscalls={syscalls} kernel-read={(report.ReadKernel ? "yes" : "no")} expected=requests:1,datagrams:1,syscalls:2,kernel-read:no"));
+            $"bench mode={mode} {size} seconds={seconds:0.000000} requests={report.Plan.Operations.Count} datagrams={report.Outcome.Datagrams} syscalls={syscalls} allocated={allocated} gen0={collections} kernel-read={(report.ReadKernel ? "yes" : "no")} expected=requests:1,datagrams:1,syscalls:2,kernel-read:no"));
     }
 
     /// <summary>The C reference's dump of namespace <paramref name="name"/>, relabelled so lab-bench keys it apart from its own dump row.</summary>

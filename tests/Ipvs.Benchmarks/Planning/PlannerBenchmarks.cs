@@ -23,6 +23,7 @@ public class PlannerBenchmarks
     private DesiredState _desired = DesiredState.Empty;
     private KernelTable _kernel = KernelTable.Empty;
     private OwnershipRecord _ownership = OwnershipRecord.Empty;
+    private HashSet<VirtualServiceKey> _oneService = [];
 
     [GlobalSetup]
     public void Setup()
@@ -47,8 +48,13 @@ public class PlannerBenchmarks
         _desired = DesiredStateBuilder.Merge(1, declarations).State;
         _kernel = KernelTable.Create(kernel);
         _ownership = new OwnershipRecord(_desired.Services.Keys.ToImmutableHashSet(), ImmutableDictionary<DrainKey, Drain>.Empty);
+        _oneService = [declarations[Services / 2].Service.Key];
     }
 
     [Benchmark]
     public Plan PlanNoChanges_10kServicesX10Servers() => _planner.Plan(_desired, _kernel, _ownership, DateTimeOffset.UnixEpoch);
+
+    /// <summary>A pass between resyncs after one service changed: only that service is planned.</summary>
+    [Benchmark]
+    public Plan PlanOneChangedService_10kServicesX10Servers() => _planner.Plan(_desired, _kernel, _ownership, DateTimeOffset.UnixEpoch, _oneService);
 }

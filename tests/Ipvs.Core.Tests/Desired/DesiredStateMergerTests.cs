@@ -1,0 +1,113 @@
+using Ipvs.Core.Desired;
+using Ipvs.Core.Model;
+using static Ipvs.Core.Tests.Support.Build;
+
+namespace Ipvs.Core.Tests.Desired;
+
+public sealed class DesiredStateMergerTests
+{
+    private static readonly VirtualServiceKey Web = Tcp("10.99.0.10", 80);
+    private static readonly VirtualServiceKey Api = Tcp("10.99.0.11", 80);
+    private static readonly DesiredSource Container = DesiredSource.Container("abc123", "web-1");
+
+    [Fact]
+    public void Merge_UnchangedDeclarations_ReusesLastServiceInstances()
+    {
+        var merger = new DesiredStateMerger();
+        ServiceDeclaration web = new(StaticSource, Service(Web), [Server("10.1.1.2", 8080)]);
+        ServiceDeclaration api = new(StaticSource, Service(Api), [Server("10.1.1.3", 8080)]);
+        DesiredState first = merger.Merge(1, [web, api]).State;
+
+        DesiredState second = merger.Merge(2, [web, api with { RealServers = [Server("10.1.1.4", 8080)] }]).State;
+
+        Assert.Same(first.Services[Web], second.Services[Web]);
+        Assert.NotSame(first.Services[Api], second.Services[Api]);
+        Assert.Equal([Server("10.1.1.4", 8080).Key], second.Services[Api].RealServers.Keys);
+        Assert.Equal(2, second.Revision);
+    }
+
+    [Fact]
+    public void Merge_EqualButRebuiltDeclaration_ReusesLastServiceInstance()
+    {
+        var merger = new DesiredStateMerger();
+        DesiredState first = merger.Merge(1, [new ServiceDeclaration(StaticSource, Service(Web), [Server("10.1.1.2", 8080)])]).State;
+
+        DesiredState second = merger.Merge(2, [new ServiceDeclaration(StaticSource, Service(Web), [Server("10.1.1.2", 8080)])]).State;
+
+        Assert.Same(first.Services[Web], second.Services[Web]);
+    }
+
+    [Fact]
+    public void Merge_ServiceGainsSecondDeclaration_MergesAfreshWithBoth()
+    {
+        var merger = new DesiredStateMerger();
+        ServiceDeclaration web = new(StaticSource, Service(Web), [Server("10.1.1.2", 8080)]);
+        DesiredState first = merger.Merge(1, [web]).State;
+
+        DesiredState second = merger.Merge(2, [web, new ServiceDeclaration(Container, Service(Web), [Server("10.1.1.3", 8080)])]).State;
+
+        Assert.NotSame(first.Services[Web], second.Services[Web]);
+        Assert.Equal(2, second.Services[Web].RealServers.Count);
+        Assert.Equal(Container, second.Services[Web].RealServers[Server("10.1.1.3", 8080).Key].Source);
+    }
+
+    [Fact]
+    public void Merge_DeclarationWithConflictInside_ReportsItEveryTime()
+    {
+        var merger = new DesiredStateMerger();
+        ServiceDeclaration web = new(StaticSource, Service(Web), [Server("10.1.1.2", 8080, weight: 1), Server("10.1.1.2", 8080, weight: 5)]);
+
+        DesiredMergeResult first = merger.Merge(1, [web]);
+        DesiredMergeResult second = merger.Merge(2, [web]);
+
+        Assert.Single(first.Conflicts);
+        Assert.Equal(first.Conflicts[0].Message, Assert.Single(second.Conflicts).Message);
+        Assert.Equal(1, second.State.Services[Web].RealServers.Values.Single().Server.Weight);
+    }
+
+    [Fact]
+    public void Merge_ServiceNoLongerDeclared_IsGone()
+    {
+        var merger = new DesiredStateMerger();
+        ServiceDeclaration web = new(StaticSource, Service(Web), [Server("10.1.1.2", 8080)]);
+        _ = merger.Merge(1, [web, new ServiceDeclaration(StaticSource, Service(Api), [])]);
+
+        DesiredState second = merger.Merge(2, [web]).State;
+
+        Assert.Equal([Web], second.Services.Keys);
+    }
+
+    [Fact]
+    public void Merge_RandomDeclarationsAfterOtherMerges_EqualsAFreshMerge()
+    {
+        var random = new Random(20261125);
+        var merger = new DesiredStateMerger();
+        DesiredSource[] sources = [StaticSource, Container, DesiredSource.Container("def456")];
+        VirtualServiceKey[] keys = [Web, Api, Tcp("10.99.0.12", 443)];
+        List<ServiceDeclaration> declarations = [];
+        for (int round = 0; round < 200; round++)
+        {
+            // Keep most declarations (by instance), replace or add a few.
+            declarations = [.. declarations.Where(_ => random.Next(4) != 0)];
+            for (int added = random.Next(3); added > 0; added--)
+            {
+                VirtualServiceKey key = keys[random.Next(keys.Length)];
+                RealServer[] servers = [.. Enumerable.Range(2, 3).Where(_ => random.Next(2) == 0).Select(host => Server($"10.1.1.{host}", 8080, weight: random.Next(3)))];
+                declarations.Insert(random.Next(declarations.Count + 1), new ServiceDeclaration(sources[random.Next(sources.Length)], Service(key, random.Next(4) == 0 ? "rr" : "wrr"), servers));
+            }
+
+            DesiredMergeResult incremental = merger.Merge(round, declarations);
+            DesiredMergeResult fresh = DesiredStateBuilder.Merge(round, declarations);
+
+            Assert.Equal(fresh.Conflicts.Select(conflict => conflict.Message), incremental.Conflicts.Select(conflict => conflict.Message));
+            Assert.Equal(fresh.State.Services.Keys, incremental.State.Services.Keys);
+            foreach ((VirtualServiceKey key, DesiredService expected) in fresh.State.Services)
+            {
+                DesiredService actual = incremental.State.Services[key];
+                Assert.Equal(expected.Service, actual.Service);
+                Assert.Equal(expected.Source, actual.Source);
+                Assert.Equal(expected.RealServers.OrderBy(pair => pair.Key.ToString()), actual.RealServers.OrderBy(pair => pair.Key.ToString()));
+            }
+        }
+    }
+}
