@@ -67,7 +67,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             if (options.DockerEnabled)
             {
                 dockerApi = new DockerEngineApi(DockerEndpoint.Resolve(options.DockerHost, Environment.GetEnvironmentVariable("DOCKER_HOST")));
-                var docker = new DockerDesiredSource(new DockerSource(dockerApi, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress), DockerSourceOptions.Default, time));
+                var docker = new DockerDesiredSource(new DockerSource(dockerApi, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress), DockerSourceOptions.Default, time), log);
                 metrics.DockerConnected = () => docker.Connection.Status == DockerConnectionStatus.Connected ? 1 : 0;
                 sources.Add(docker);
                 log.Information("Docker source: {Endpoint}", dockerApi.Endpoint);

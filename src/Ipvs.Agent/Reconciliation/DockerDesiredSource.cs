@@ -1,9 +1,11 @@
 using Ipvs.Docker.Source;
+using Serilog;
 
 namespace Ipvs.Agent.Reconciliation;
 
 /// <summary>Docker (containers and swarm services with ipvs labels) as a desired-state source.</summary>
-internal sealed class DockerDesiredSource(DockerSource source) : IDesiredSource
+/// <remarks>Each new snapshot is logged with its timing: the event-to-kernel latency is this plus one reconcile pass.</remarks>
+internal sealed class DockerDesiredSource(DockerSource source, ILogger log) : IDesiredSource
 {
     public string Name => "docker";
 
@@ -21,8 +23,13 @@ internal sealed class DockerDesiredSource(DockerSource source) : IDesiredSource
         Task run = source.RunAsync(cancellationToken);
         try
         {
-            await foreach (DockerSnapshot _ in source.Snapshots.ReadAllAsync(cancellationToken))
+            await foreach (DockerSnapshot snapshot in source.Snapshots.ReadAllAsync(cancellationToken))
             {
+                // Logged before the pass is requested, so that the line precedes the changes it causes.
+                log.Information("Docker snapshot {Revision}: {Services} declarations, {Problems} problems; listed in {ListMs:0.0} ms, {SinceEventMs} ms after the event",
+                    snapshot.Revision, snapshot.Declarations.Services.Count, snapshot.Declarations.Errors.Count + snapshot.Declarations.Conflicts.Count,
+                    snapshot.ListDuration.TotalMilliseconds,
+                    snapshot.EventReceivedAt is { } received ? (snapshot.TakenAt - received).TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-");
                 changed();
             }
         }

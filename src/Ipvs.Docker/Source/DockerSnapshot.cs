@@ -6,7 +6,9 @@ namespace Ipvs.Docker.Source;
 /// <param name="Revision">Grows by one for each snapshot that differs from the previous one.</param>
 /// <param name="TakenAt">When the list that produced it finished.</param>
 /// <param name="Declarations">The declarations, errors and conflicts.</param>
-public sealed record DockerSnapshot(long Revision, DateTimeOffset TakenAt, DockerDeclarations Declarations);
+/// <param name="ListDuration">How long the list took (Engine API requests and building the declarations).</param>
+/// <param name="EventReceivedAt">When the first event behind this list arrived; null for the first list and periodic ones.</param>
+public sealed record DockerSnapshot(long Revision, DateTimeOffset TakenAt, DockerDeclarations Declarations, TimeSpan ListDuration = default, DateTimeOffset? EventReceivedAt = null);
 
 public enum DockerConnectionStatus
 {

@@ -1,20 +1,30 @@
 using System.Threading.Channels;
+using Docker.DotNet.Models;
 using Ipvs.Docker.Discovery;
+using Ipvs.Docker.Labels;
 
 namespace Ipvs.Docker.Source;
 
 /// <summary>
 /// Watches a Docker engine and publishes a <see cref="DockerSnapshot"/> whenever what it declares changes: a full
-/// list first, then one relist per burst of relevant events (coalesced by a quiet period), and a periodic relist as
-/// a safety net.
+/// list first, then a refresh at once for an event that comes after a quiet period, one refresh per burst for events
+/// that follow closely (coalesced until a quiet period passes), and a periodic full list as a safety net.
 /// </summary>
 /// <remarks>
+/// A refresh after container events inspects just those containers and patches the last inventory (one request per
+/// container instead of a list and an inspect of everything: the list is most of the event-to-kernel latency); any
+/// other event (network, swarm service or node), a swarm task's container on a manager, the periodic timer and every
+/// reconnection take a full list.
+/// <para>
 /// When Docker goes away the last snapshot stands: an unreachable engine is never reported as "no containers", which
 /// would tear down every Docker-declared service. The source reconnects with exponential backoff and relists once
 /// Docker answers again. <see cref="Snapshots"/> holds at most the newest snapshot, so a slow reader skips stale ones.
+/// </para>
 /// </remarks>
 public sealed class DockerSource
 {
+    private const string SwarmTaskLabel = "com.docker.swarm.task.id";
+
     private readonly IDockerApi _api;
     private readonly DiscoveryOptions _discovery;
     private readonly DockerSourceOptions _options;
@@ -24,7 +34,12 @@ public sealed class DockerSource
 
     private DockerSnapshot? _current;
     private DockerConnectionState _connection;
+    private readonly Lock _pendingLock = new();
+    private readonly HashSet<string> _pendingContainers = new(StringComparer.Ordinal);
+    private bool _pendingFullList;
+    private DockerInventory? _inventory;
     private long _relists;
+    private long _eventReceivedTicks;
 
     public DockerSource(IDockerApi api, DiscoveryOptions discovery, DockerSourceOptions options, TimeProvider time)
     {
@@ -48,7 +63,7 @@ public sealed class DockerSource
 
     public DockerConnectionState Connection => Volatile.Read(ref _connection);
 
-    /// <summary>Full lists done so far (for metrics; also lets tests see coalescing).</summary>
+    /// <summary>Refreshes (full lists and container inspects) done so far (for metrics; also lets tests see coalescing).</summary>
     public long Relists => Interlocked.Read(ref _relists);
 
     /// <summary>Runs until cancelled; Docker failures never end it.</summary>
@@ -85,10 +100,16 @@ public sealed class DockerSource
         Channel<bool> changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
         // Events are followed before the first list, so a change made while listing still triggers a relist.
+        lock (_pendingLock)
+        {
+            _pendingContainers.Clear();
+            _pendingFullList = false;
+        }
+
         Task watch = PumpEventsAsync(changed.Writer, session.Token);
         try
         {
-            await RelistAsync(cancellationToken);
+            await RelistAsync(fullList: true, cancellationToken);
             MarkConnected();
             onConnected();
             await FollowAsync(changed.Reader, watch, cancellationToken);
@@ -107,6 +128,19 @@ public sealed class DockerSource
         {
             if (dockerEvent.ChangesDeclarations)
             {
+                lock (_pendingLock)
+                {
+                    if (dockerEvent.Type == "container" && dockerEvent.ActorId.Length > 0)
+                    {
+                        _pendingContainers.Add(dockerEvent.ActorId);
+                    }
+                    else
+                    {
+                        _pendingFullList = true;
+                    }
+                }
+
+                Interlocked.CompareExchange(ref _eventReceivedTicks, _time.GetUtcNow().UtcTicks, 0);
                 changed.TryWrite(true);
             }
         }
@@ -117,9 +151,11 @@ public sealed class DockerSource
 
     private async Task FollowAsync(ChannelReader<bool> changed, Task watch, CancellationToken cancellationToken)
     {
-        DateTimeOffset relistAt = _time.GetUtcNow() + _options.RelistInterval;
+        DateTimeOffset lastRelist = _time.GetUtcNow();
+        DateTimeOffset relistAt = lastRelist + _options.RelistInterval;
         while (true)
         {
+            bool periodic = true;
             TimeSpan untilRelist = relistAt - _time.GetUtcNow();
             if (untilRelist > TimeSpan.Zero)
             {
@@ -134,15 +170,22 @@ public sealed class DockerSource
                     await watch;
                 }
 
+                // An event after a quiet spell is relisted at once (a container start should reach the kernel in
+                // milliseconds); one that follows a relist closely is part of a burst and waits for the burst to end.
                 if (first == signal)
                 {
+                    periodic = false;
                     changed.TryRead(out _);
-                    await CoalesceAsync(changed, watch, cancellationToken);
+                    if (_time.GetUtcNow() - lastRelist < _options.QuietPeriod)
+                    {
+                        await CoalesceAsync(changed, watch, cancellationToken);
+                    }
                 }
             }
 
-            await RelistAsync(cancellationToken);
-            relistAt = _time.GetUtcNow() + _options.RelistInterval;
+            await RelistAsync(fullList: periodic, cancellationToken);
+            lastRelist = _time.GetUtcNow();
+            relistAt = lastRelist + _options.RelistInterval;
         }
     }
 
@@ -178,9 +221,23 @@ public sealed class DockerSource
         }
     }
 
-    private async Task RelistAsync(CancellationToken cancellationToken)
+    private async Task RelistAsync(bool fullList, CancellationToken cancellationToken)
     {
-        DockerInventory inventory = await _api.ListAsync(cancellationToken);
+        long eventTicks = Interlocked.Exchange(ref _eventReceivedTicks, 0);
+        string[] containers;
+        lock (_pendingLock)
+        {
+            containers = [.. _pendingContainers];
+            fullList |= _pendingFullList;
+            _pendingContainers.Clear();
+            _pendingFullList = false;
+        }
+
+        long started = _time.GetTimestamp();
+        DockerInventory inventory = !fullList && _inventory is { } known
+            ? await PatchAsync(known, containers, cancellationToken) ?? await _api.ListAsync(cancellationToken)
+            : await _api.ListAsync(cancellationToken);
+        _inventory = inventory;
         Interlocked.Increment(ref _relists);
         DockerDeclarations declarations = DockerSnapshotBuilder.Build(inventory, _discovery);
         DockerSnapshot? previous = Current;
@@ -189,10 +246,45 @@ public sealed class DockerSource
             return;
         }
 
-        var snapshot = new DockerSnapshot((previous?.Revision ?? 0) + 1, _time.GetUtcNow(), declarations);
+        var snapshot = new DockerSnapshot((previous?.Revision ?? 0) + 1, _time.GetUtcNow(), declarations, _time.GetElapsedTime(started),
+            eventTicks == 0 ? null : new DateTimeOffset(eventTicks, TimeSpan.Zero));
         Volatile.Write(ref _current, snapshot);
         _snapshots.Writer.TryWrite(snapshot);
     }
+
+    /// <summary>
+    /// <paramref name="inventory"/> with <paramref name="ids"/> inspected anew: added while running with ipvs labels,
+    /// dropped otherwise. Null when a full list is needed instead: a swarm task's container changed on a manager,
+    /// whose task states only the swarm view has.
+    /// </summary>
+    private async Task<DockerInventory?> PatchAsync(DockerInventory inventory, string[] ids, CancellationToken cancellationToken)
+    {
+        var containers = inventory.Containers.ToDictionary(container => container.ID, StringComparer.Ordinal);
+        foreach (string id in ids)
+        {
+            ContainerInspectResponse? container = await _api.InspectContainerAsync(id, cancellationToken);
+            if (inventory.Swarm is not null && container?.Config?.Labels?.ContainsKey(SwarmTaskLabel) == true)
+            {
+                return null;
+            }
+
+            // Events carry full ids; a prefix match also drops a container that is gone when given a short one.
+            foreach (string known in containers.Keys.Where(known => known.StartsWith(id, StringComparison.Ordinal)).ToList())
+            {
+                containers.Remove(known);
+            }
+
+            if (container is { State.Running: true } && HasIpvsLabel(container))
+            {
+                containers[container.ID] = container;
+            }
+        }
+
+        return inventory with { Containers = [.. containers.Values] };
+    }
+
+    private static bool HasIpvsLabel(ContainerInspectResponse container) =>
+        container.Config?.Labels?.Keys.Any(label => label.StartsWith(ContainerLabelParser.Prefix, StringComparison.Ordinal)) == true;
 
     private void MarkConnected()
     {

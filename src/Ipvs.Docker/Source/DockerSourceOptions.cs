@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Ipvs.Docker.Source;
 
 /// <summary>Timing of <see cref="DockerSource"/>.</summary>
-/// <param name="QuietPeriod">After an event, relist once no further event came for this long (coalesces bursts).</param>
+/// <param name="QuietPeriod">An event this long or longer after the last relist is relisted at once; one closer to it
+/// waits until no further event came for this long (coalesces bursts).</param>
 /// <param name="MaxCoalesceDelay">Relist at the latest this long after the first event of a burst, even if events keep coming.</param>
 /// <param name="RelistInterval">Full relist even without events: the safety net for missed events and remote swarm tasks.</param>
 /// <param name="InitialBackoff">Wait before the first reconnection attempt; doubles per failure.</param>

@@ -16,6 +16,8 @@ public sealed class DockerSourceTests : IAsyncDisposable
         MaxBackoff: TimeSpan.FromSeconds(8));
 
     private static readonly DockerEvent _start = new("container", "start", "524661ff90af");
+    private static readonly DockerEvent _startFront = new("container", "start", "93126d2a7405");
+    private static readonly DockerEvent _startHealthy = new("container", "start", "99b5638673ce");
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly FakeDockerApi _api = new();
@@ -68,7 +70,7 @@ public sealed class DockerSourceTests : IAsyncDisposable
 
         for (int i = 0; i < 5; i++)
         {
-            _api.Push(_start);
+            _api.Push(i % 2 == 0 ? _startFront : _startHealthy);
             await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(100));
         }
 
@@ -80,6 +82,73 @@ public sealed class DockerSourceTests : IAsyncDisposable
         Assert.Equal(3, _source.Current!.Declarations.Services.Count);
         Assert.True(_source.Snapshots.TryRead(out DockerSnapshot? newest));
         Assert.Equal(2, newest.Revision);
+    }
+
+    [Fact]
+    public async Task RunAsync_EventAfterAQuietPeriod_RelistsAtOnce()
+    {
+        await StartConnectedAsync("web-bridge");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.SetInventory(Inventory("web-bridge", "web-front"));
+
+        _api.Push(_startFront);
+
+        // No fake time passes: the refresh must not wait for a quiet period.
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the event is refreshed");
+        Assert.Equal(2, _source.Relists);
+        Assert.Equal(2, _source.Current!.Declarations.Services.Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_ContainerEvents_InspectThoseContainersWithoutAList()
+    {
+        await StartConnectedAsync("web-bridge", "web-front");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.SetInventory(Inventory("web-bridge", "web-healthy"));
+
+        _api.Push(new DockerEvent("container", "die", "93126d2a7405"));
+        _api.Push(_startHealthy);
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(300));
+
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the events are refreshed");
+        Assert.Equal(1, _api.Lists);
+        Assert.Equal(2, _api.Inspects);
+        Assert.Equal(["web-bridge", "web-healthy"], _source.Current!.Declarations.Services.Select(service => service.Source.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_NetworkEvent_TakesAFullList()
+    {
+        await StartConnectedAsync("web-bridge");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.SetInventory(Inventory("web-bridge", "web-front"));
+
+        _api.Push(new DockerEvent("network", "connect", "f00dfeed0001"));
+
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the network event is relisted");
+        Assert.Equal(2, _api.Lists);
+        Assert.Equal(0, _api.Inspects);
+    }
+
+    [Fact]
+    public async Task RunAsync_BurstAfterAQuietPeriod_FirstEventAtOnceTheRestCoalesced()
+    {
+        await StartConnectedAsync("web-bridge");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+
+        _api.Push(_start);
+        await Eventually.TrueAsync(() => _source.Relists == 2, "the first event is relisted");
+        for (int i = 0; i < 4; i++)
+        {
+            _api.Push(_start);
+            await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(2, _source.Relists);
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(300));
+        await Eventually.TrueAsync(() => _source.Relists == 3, "the rest of the burst is relisted once");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        Assert.Equal(3, _source.Relists);
     }
 
     [Fact]

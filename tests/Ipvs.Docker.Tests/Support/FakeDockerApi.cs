@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Docker.DotNet.Models;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Source;
 
@@ -13,6 +14,7 @@ internal sealed class FakeDockerApi : IDockerApi
     private Channel<DockerEvent>? _events;
     private bool _down;
     private int _lists;
+    private int _inspects;
 
     public int Lists => Volatile.Read(ref _lists);
 
@@ -73,6 +75,21 @@ internal sealed class FakeDockerApi : IDockerApi
             return _down
                 ? Task.FromException<DockerInventory>(new DockerUnavailableException("Connection refused (/var/run/docker.sock)"))
                 : Task.FromResult(_inventory);
+        }
+    }
+
+    /// <summary>Containers inspected one by one so far.</summary>
+    public int Inspects => Volatile.Read(ref _inspects);
+
+    /// <summary>Finds the container in the current inventory by id or id prefix (the tests' events use short ids).</summary>
+    public Task<ContainerInspectResponse?> InspectContainerAsync(string id, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            Interlocked.Increment(ref _inspects);
+            return _down
+                ? Task.FromException<ContainerInspectResponse?>(new DockerUnavailableException("Connection refused (/var/run/docker.sock)"))
+                : Task.FromResult(_inventory.Containers.FirstOrDefault(container => container.ID.StartsWith(id, StringComparison.Ordinal)));
         }
     }
 
