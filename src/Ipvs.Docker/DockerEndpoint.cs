@@ -5,6 +5,10 @@ public static class DockerEndpoint
 {
     public const string DefaultUri = "unix:///var/run/docker.sock";
 
+    /// <summary>An optional endpoint such as <c>swarmManager</c>: null when not configured, else checked like <see cref="Resolve"/>.</summary>
+    public static Uri? ResolveOptional(string? configured) =>
+        string.IsNullOrWhiteSpace(configured) ? null : Resolve(configured, null);
+
     public static Uri Resolve(string? configured, string? dockerHostVariable)
     {
         string text = !string.IsNullOrWhiteSpace(configured) ? configured

@@ -16,4 +16,19 @@ public sealed class DockerEndpointTests
         ArgumentException error = Assert.Throws<ArgumentException>(() => DockerEndpoint.Resolve("docker.sock", null));
         Assert.Contains("docker.sock", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ResolveOptional_NotConfigured_IsNullInsteadOfTheLocalSocket() =>
+        Assert.Null(DockerEndpoint.ResolveOptional("  "));
+
+    [Fact]
+    public void ResolveOptional_ManagerUri_IsThatUri() =>
+        Assert.Equal(new Uri("tcp://10.0.0.1:2375"), DockerEndpoint.ResolveOptional("tcp://10.0.0.1:2375"));
+
+    [Fact]
+    public void ResolveOptional_NotAUri_ThrowsNamingTheValue()
+    {
+        ArgumentException error = Assert.Throws<ArgumentException>(() => DockerEndpoint.ResolveOptional("manager:2375"));
+        Assert.Contains("manager:2375", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -31,7 +31,7 @@ internal static class OneShot
         try
         {
             Uri endpoint = DockerEndpoint.Resolve(options.DockerHost, Environment.GetEnvironmentVariable("DOCKER_HOST"));
-            using var api = new DockerEngineApi(endpoint);
+            using var api = new DockerEngineApi(endpoint, DockerEndpoint.ResolveOptional(options.SwarmManager));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             DockerInventory inventory = await api.ListAsync(timeout.Token);

@@ -101,7 +101,7 @@ internal static class AgentConfiguration
             return new AgentOptions
             {
                 ConfigFile = configFile,
-                DockerHost = Text(ConfigurationKeys.DockerHost),
+                DockerHost = Endpoint(ConfigurationKeys.DockerHost),
                 ServicesFile = Text(ConfigurationKeys.ServicesFile),
                 DockerEnabled = Boolean(ConfigurationKeys.Docker) ?? defaults.DockerEnabled,
                 AllowedVipCidrs = List(ConfigurationKeys.AllowedVipCidrs, "an address block such as 10.99.0.0/24 or fd00::/64", ParseBlock),
@@ -115,7 +115,7 @@ internal static class AgentConfiguration
                 LogFormat = Format(),
                 StateDir = Text(ConfigurationKeys.StateDir) ?? defaults.StateDir,
                 NodeAddress = Address(ConfigurationKeys.NodeAddress),
-                SwarmManager = Text(ConfigurationKeys.SwarmManager),
+                SwarmManager = Endpoint(ConfigurationKeys.SwarmManager),
             };
         }
 
@@ -125,6 +125,19 @@ internal static class AgentConfiguration
         private void Fail(string key, string problem) => problems.Add($"{Origin(key)}: {problem}");
 
         private string? Text(string key) => configuration[key] is { Length: > 0 } value ? value.Trim() : null;
+
+        /// <summary>A Docker endpoint URI (unix://, tcp://, http(s)://), checked now rather than when the daemon first connects.</summary>
+        private string? Endpoint(string key)
+        {
+            string? value = Text(key);
+            if (value is not null && !(Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && uri.Scheme is "unix" or "tcp" or "http" or "https"))
+            {
+                Fail(key, $"\"{value}\" is not a unix://, tcp:// or http(s):// URI");
+                return null;
+            }
+
+            return value;
+        }
 
         private bool? Boolean(string key)
         {

@@ -66,7 +66,9 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
 
             if (options.DockerEnabled)
             {
-                dockerApi = new DockerEngineApi(DockerEndpoint.Resolve(options.DockerHost, Environment.GetEnvironmentVariable("DOCKER_HOST")));
+                dockerApi = new DockerEngineApi(
+                    DockerEndpoint.Resolve(options.DockerHost, Environment.GetEnvironmentVariable("DOCKER_HOST")),
+                    DockerEndpoint.ResolveOptional(options.SwarmManager));
                 var docker = new DockerDesiredSource(new DockerSource(dockerApi, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress), DockerSourceOptions.Default, time), log);
                 metrics.DockerConnected = () => docker.Connection.Status == DockerConnectionStatus.Connected ? 1 : 0;
                 sources.Add(docker);

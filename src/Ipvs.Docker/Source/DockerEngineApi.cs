@@ -17,16 +17,25 @@ namespace Ipvs.Docker.Source;
 public sealed class DockerEngineApi : IDockerApi, IDisposable
 {
     private readonly DockerClient _client;
+
+    /// <summary>Where services, tasks and nodes are read: the local engine, or a manager when this node is a worker.</summary>
+    private readonly DockerClient _swarm;
     private Dictionary<string, InspectedContainer> _inspected = new(StringComparer.Ordinal);
 
-    public DockerEngineApi(Uri endpoint)
+    /// <param name="endpoint">The local engine: containers and their events.</param>
+    /// <param name="swarmManager">A swarm manager to read services and tasks from (workers cannot list them), or null for the local engine.</param>
+    public DockerEngineApi(Uri endpoint, Uri? swarmManager = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         Endpoint = endpoint;
+        SwarmManager = swarmManager;
         _client = new DockerClientBuilder().WithEndpoint(endpoint).Build();
+        _swarm = swarmManager is null ? _client : new DockerClientBuilder().WithEndpoint(swarmManager).Build();
     }
 
     public Uri Endpoint { get; }
+
+    public Uri? SwarmManager { get; }
 
     public async Task<DockerInventory> ListAsync(CancellationToken cancellationToken)
     {
@@ -67,27 +76,41 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
             }
 
             _inspected = inspected;
-            SwarmInventory? swarm = null;
-            if (await ListSwarmServicesAsync(cancellationToken) is { } services)
-            {
-                IList<TaskResponse> tasks = await _client.Tasks.ListAsync(
-                    new TasksListParameters
-                    {
-                        Filters = new Dictionary<string, IDictionary<string, bool>>
-                        {
-                            ["desired-state"] = new Dictionary<string, bool> { ["running"] = true },
-                        },
-                    },
-                    cancellationToken);
-                IList<NodeListResponse> nodes = await _client.Swarm.ListNodesAsync(cancellationToken);
-                swarm = new SwarmInventory([.. services], [.. tasks], [.. nodes]);
-            }
-
-            return new DockerInventory(containers, swarm);
+            return new DockerInventory(containers, await ListSwarmAsync(cancellationToken));
         }
         catch (Exception error) when (IsConnectionFailure(error))
         {
             throw new DockerUnavailableException($"Docker at {Endpoint} is unreachable: {error.Message}", error);
+        }
+    }
+
+    /// <summary>Services, running tasks and nodes, or null when the engine asked is not a swarm manager (and none was configured).</summary>
+    private async Task<SwarmInventory?> ListSwarmAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await ListSwarmServicesAsync(cancellationToken) is not { } services)
+            {
+                return SwarmManager is null
+                    ? null
+                    : throw new DockerUnavailableException($"swarmManager {SwarmManager} is not a swarm manager (it answered 503); services are not read");
+            }
+
+            IList<TaskResponse> tasks = await _swarm.Tasks.ListAsync(
+                new TasksListParameters
+                {
+                    Filters = new Dictionary<string, IDictionary<string, bool>>
+                    {
+                        ["desired-state"] = new Dictionary<string, bool> { ["running"] = true },
+                    },
+                },
+                cancellationToken);
+            IList<NodeListResponse> nodes = await _swarm.Swarm.ListNodesAsync(cancellationToken);
+            return new SwarmInventory([.. services], [.. tasks], [.. nodes]);
+        }
+        catch (Exception error) when (SwarmManager is not null && IsConnectionFailure(error))
+        {
+            throw new DockerUnavailableException($"Swarm manager at {SwarmManager} is unreachable: {error.Message}", error);
         }
     }
 
@@ -143,7 +166,15 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        if (!ReferenceEquals(_swarm, _client))
+        {
+            _swarm.Dispose();
+        }
+
+        _client.Dispose();
+    }
 
     /// <summary>
     /// What a list entry says about the fields the snapshot builder reads from an inspect: state, health (in the
@@ -174,7 +205,7 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
     {
         try
         {
-            return await _client.Swarm.ListServicesAsync(new ServiceListParameters(), cancellationToken);
+            return await _swarm.Swarm.ListServicesAsync(new ServiceListParameters(), cancellationToken);
         }
         catch (DockerApiException error) when (error.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable
             && error.ResponseBody?.Contains("not a swarm manager", StringComparison.Ordinal) == true)

@@ -80,6 +80,24 @@ public sealed class AgentConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Load_SwarmManagerNotAUri_ErrorNamesFileKeyAndValue()
+    {
+        string path = WriteConfig("swarmManager: manager:2375\n");
+
+        var error = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(path, Environment(), []));
+
+        Assert.Equal("config.yaml:1: swarmManager: \"manager:2375\" is not a unix://, tcp:// or http(s):// URI", Assert.Single(error.Problems));
+    }
+
+    [Fact]
+    public void Load_SwarmManagerUri_IsKept()
+    {
+        AgentOptions options = AgentConfiguration.Load(WriteConfig("swarmManager: tcp://10.0.0.1:2375\n"), Environment(), []);
+
+        Assert.Equal("tcp://10.0.0.1:2375", options.SwarmManager);
+    }
+
+    [Fact]
     public void Load_BadValueFromEnvironment_ErrorNamesTheVariable()
     {
         var error = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(null, Environment(("IPVS_AGENT_ALLOWED_VIP_CIDRS", "10.99.0.0/33")), []));
