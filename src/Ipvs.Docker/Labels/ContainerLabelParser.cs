@@ -161,9 +161,10 @@ public static class ContainerLabelParser
 
         uint persistence = 0;
         if (options.TryGetValue("persistence", out var persistenceLabel)
-            && (!uint.TryParse(persistenceLabel.Value, NumberStyles.None, CultureInfo.InvariantCulture, out persistence) || persistence == 0))
+            && !uint.TryParse(persistenceLabel.Value, NumberStyles.None, CultureInfo.InvariantCulture, out persistence))
         {
-            errors.Add(Error(source, persistenceLabel.Label, persistenceLabel.Value, "expected a persistence timeout in seconds, 1 or more"));
+            // 0 = off, as in the static services file.
+            errors.Add(Error(source, persistenceLabel.Label, persistenceLabel.Value, "expected a persistence timeout in seconds (0 = off)"));
         }
 
         string? network = null;

@@ -36,6 +36,15 @@ public sealed class ContainerLabelParserTests
     }
 
     [Fact]
+    public void Parse_PersistenceZero_IsOffAsInTheServicesFile()
+    {
+        LabelParseResult result = ContainerLabelParser.Parse(Web1, Labels("ipvs.web.vip=10.99.0.10:80", "ipvs.web.persistence=0"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(0u, Assert.Single(result.Services).PersistenceSeconds);
+    }
+
+    [Fact]
     public void Parse_FirewallMark_HasNoVipAndKeepsClientPort()
     {
         LabelParseResult result = ContainerLabelParser.Parse(Web1, Labels("ipvs.mail.fwmark=7", "ipvs.mail.method=dr"));
@@ -79,7 +88,7 @@ public sealed class ContainerLabelParserTests
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.scheduler=fastest"], $"{Web1}: label 'ipvs.web.scheduler=fastest': unknown scheduler; expected one of rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh" },
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.weight=-1"], $"{Web1}: label 'ipvs.web.weight=-1': expected a weight from 0 to 2147483647" },
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.method=masq"], $"{Web1}: label 'ipvs.web.method=masq': expected nat, dr or tun" },
-        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.persistence=0"], $"{Web1}: label 'ipvs.web.persistence=0': expected a persistence timeout in seconds, 1 or more" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.persistence=soon"], $"{Web1}: label 'ipvs.web.persistence=soon': expected a persistence timeout in seconds (0 = off)" },
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.network= "], $"{Web1}: label 'ipvs.web.network= ': expected a network name" },
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.address=host"], $"{Web1}: label 'ipvs.web.address=host': expected container or published" },
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.sheduler=rr"], $"{Web1}: label 'ipvs.web.sheduler=rr': unknown option 'sheduler'; known options are vip, fwmark, port, protocol, scheduler, weight, method, persistence, network, address" },
