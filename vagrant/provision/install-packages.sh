@@ -24,8 +24,9 @@ set -euo pipefail
 #   iproute2         ip, ip netns for guest networking
 #   procps util-linux coreutils  ps/sysctl, setpriv/unshare/setsid, timeout
 #   python3          python3 -m http.server backends in lab scenarios
+#   gcc libc6-dev    native/: the kernel-constant probe and the C reference writer
 lab_packages=(user-mode-linux kmod ipvsadm busybox-static iptables docker.io containerd runc
-    curl iproute2 procps util-linux coreutils python3)
+    curl iproute2 procps util-linux coreutils python3 gcc libc6-dev)
 # A node runs the self-contained agent (no .NET runtime), Docker for the
 # labelled containers it watches, and ipvsadm to look at the result.
 # libicu72: the .NET runtime's globalization, unless published invariant.
