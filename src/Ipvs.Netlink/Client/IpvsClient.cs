@@ -77,17 +77,8 @@ public sealed class IpvsClient : IDisposable
         return found;
     }
 
-    public List<ServiceEntry> ListServices()
-    {
-        List<ServiceEntry> services = [];
-        _channel.Dump(
-            (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), IPVS_CMD_GET_SERVICE),
-            NetlinkRequestKind.Service,
-            "IPVS_CMD_GET_SERVICE (dump)",
-            (in message) => services.Add(IpvsMessages.ReadService(message)),
-            services.Clear);
-        return services;
-    }
+    public List<ServiceEntry> ListServices() =>
+        DumpCommand(IPVS_CMD_GET_SERVICE, NetlinkRequestKind.Service, "IPVS_CMD_GET_SERVICE (dump)", IpvsMessages.ReadService);
 
     public void AddDestination(in VirtualServiceKey service, in RealServer server) => WriteDestination(IPVS_CMD_NEW_DEST, service, server);
 
@@ -213,16 +204,20 @@ public sealed class IpvsClient : IDisposable
         NetlinkRequestKind.Other,
         $"IPVS_CMD_DEL_DAEMON {state}");
 
-    public List<SyncDaemonConfig> ListDaemons()
+    public List<SyncDaemonConfig> ListDaemons() =>
+        DumpCommand(IPVS_CMD_GET_DAEMON, NetlinkRequestKind.Other, "IPVS_CMD_GET_DAEMON (dump)", IpvsMessages.ReadDaemon);
+
+    /// <summary>Dumps a parameterless IPVS command into a list, starting the list over when the kernel restarts the dump.</summary>
+    private List<T> DumpCommand<T>(byte command, NetlinkRequestKind kind, string operation, ReplyReader<T> read)
     {
-        List<SyncDaemonConfig> daemons = [];
+        List<T> entries = [];
         _channel.Dump(
-            (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), IPVS_CMD_GET_DAEMON),
-            NetlinkRequestKind.Other,
-            "IPVS_CMD_GET_DAEMON (dump)",
-            (in message) => daemons.Add(IpvsMessages.ReadDaemon(message)),
-            daemons.Clear);
-        return daemons;
+            (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), command),
+            kind,
+            operation,
+            (in message) => entries.Add(read(message)),
+            entries.Clear);
+        return entries;
     }
 
     /// <summary>

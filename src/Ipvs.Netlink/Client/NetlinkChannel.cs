@@ -15,6 +15,9 @@ public delegate void BatchRequestWriter(ref NetlinkWriter writer, int index, uin
 /// <summary>Receives one reply message of a request or dump.</summary>
 public delegate void ReplyHandler(in NetlinkMessage message);
 
+/// <summary>Decodes one reply message into a value.</summary>
+public delegate T ReplyReader<out T>(in NetlinkMessage message);
+
 /// <summary>How a batch asks the kernel for acknowledgements.</summary>
 public enum BatchMode
 {
