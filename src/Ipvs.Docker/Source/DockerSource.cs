@@ -159,20 +159,9 @@ public sealed class DockerSource
             TimeSpan untilRelist = relistAt - _time.GetUtcNow();
             if (untilRelist > TimeSpan.Zero)
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                Task<bool> signal = changed.WaitToReadAsync(wait.Token).AsTask();
-                Task timer = Task.Delay(untilRelist, _time, wait.Token);
-                Task first = await Task.WhenAny(signal, timer, watch);
-                await wait.CancelAsync();
-                cancellationToken.ThrowIfCancellationRequested();
-                if (first == watch)
-                {
-                    await watch;
-                }
-
                 // An event after a quiet spell is relisted at once (a container start should reach the kernel in
                 // milliseconds); one that follows a relist closely is part of a burst and waits for the burst to end.
-                if (first == signal)
+                if (await WaitForEventAsync(changed, untilRelist, watch, cancellationToken))
                 {
                     periodic = false;
                     changed.TryRead(out _);
@@ -201,24 +190,33 @@ public sealed class DockerSource
                 return;
             }
 
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task<bool> signal = changed.WaitToReadAsync(wait.Token).AsTask();
-            Task timer = Task.Delay(quiet, _time, wait.Token);
-            Task first = await Task.WhenAny(signal, timer, watch);
-            await wait.CancelAsync();
-            cancellationToken.ThrowIfCancellationRequested();
-            if (first == watch)
-            {
-                await watch;
-            }
-
-            if (first != signal)
+            if (!await WaitForEventAsync(changed, quiet, watch, cancellationToken))
             {
                 return;
             }
 
             changed.TryRead(out _);
         }
+    }
+
+    /// <summary>
+    /// Waits for an event, for <paramref name="delay"/>, or for the event watch to end (its failure is rethrown);
+    /// true when an event came first.
+    /// </summary>
+    private async Task<bool> WaitForEventAsync(ChannelReader<bool> changed, TimeSpan delay, Task watch, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<bool> signal = changed.WaitToReadAsync(wait.Token).AsTask();
+        Task timer = Task.Delay(delay, _time, wait.Token);
+        Task first = await Task.WhenAny(signal, timer, watch);
+        await wait.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (first == watch)
+        {
+            await watch;
+        }
+
+        return first == signal;
     }
 
     private async Task RelistAsync(bool fullList, CancellationToken cancellationToken)
