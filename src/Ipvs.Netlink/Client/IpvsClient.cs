@@ -273,24 +273,34 @@ public sealed class IpvsClient : IDisposable
     }
 
     /// <summary>
-    /// Encodes every operation once into scratch memory before anything is sent, so a malformed one (or one this
+    /// Runs the encoders' own checks on every operation before anything is sent, so a malformed one (or one this
     /// kernel cannot do) fails the whole call up front instead of half-way through the batch.
     /// </summary>
     private void Validate(IReadOnlyList<IpvsCommand> operations)
     {
-        Span<byte> scratch = stackalloc byte[IpvsMessages.MaxRequestSize];
         for (int index = 0; index < operations.Count; index++)
         {
             IpvsCommand operation = operations[index];
             try
             {
-                if (operation.Kind is IpvsCommandKind.AddDestination or IpvsCommandKind.UpdateDestination)
+                switch (operation.Kind)
                 {
-                    Features.EnsureSupported(operation.ServiceKey, operation.Server);
+                    case IpvsCommandKind.AddService or IpvsCommandKind.UpdateService:
+                        IpvsMessages.ValidateService(operation.Service);
+                        break;
+                    case IpvsCommandKind.DeleteService:
+                        IpvsMessages.ValidateServiceKey(operation.ServiceKey);
+                        break;
+                    case IpvsCommandKind.AddDestination or IpvsCommandKind.UpdateDestination:
+                        IpvsMessages.ValidateDestination(operation.ServiceKey, operation.Server);
+                        Features.EnsureSupported(operation.ServiceKey, operation.Server);
+                        break;
+                    case IpvsCommandKind.DeleteDestination:
+                        IpvsMessages.ValidateDestinationKey(operation.ServiceKey, operation.Server.Key);
+                        break;
+                    default:
+                        throw new ArgumentOutOfRangeException(nameof(operations), operation.Kind, "Unknown IPVS operation.");
                 }
-
-                var writer = new NetlinkWriter(scratch);
-                WriteOperation(ref writer, operation, Header(0, 0));
             }
             catch (ArgumentException exception)
             {

@@ -56,13 +56,7 @@ public static partial class IpvsMessages
     public static void WriteService(ref NetlinkWriter writer, in RequestHeader header, byte command, in VirtualService service)
     {
         RequireCommand(command, nameof(command), IpvsKernel.IPVS_CMD_NEW_SERVICE, IpvsKernel.IPVS_CMD_SET_SERVICE);
-        RequireKey(service.Key, nameof(service));
-        RequireName(service.Scheduler, IpvsKernel.IP_VS_SCHEDNAME_MAXLEN, "scheduler", nameof(service));
-        if (service.PersistenceEngine is not null)
-        {
-            RequireName(service.PersistenceEngine, IpvsKernel.IP_VS_PENAME_MAXLEN, "persistence engine", nameof(service));
-        }
-
+        ValidateService(service);
         uint netmask = EncodeNetmask(service.Key.Family, service.NetmaskPrefix, service.Key);
 
         int message = Begin(ref writer, header, command);
@@ -102,7 +96,7 @@ public static partial class IpvsMessages
     {
         RequireCommand(
             command, nameof(command), IpvsKernel.IPVS_CMD_DEL_SERVICE, IpvsKernel.IPVS_CMD_GET_SERVICE, IpvsKernel.IPVS_CMD_ZERO);
-        RequireKey(key, nameof(key));
+        ValidateServiceKey(key);
         int message = Begin(ref writer, header, command);
         WriteServiceKeyNest(ref writer, key);
         writer.EndMessage(message);
@@ -131,17 +125,7 @@ public static partial class IpvsMessages
         ref NetlinkWriter writer, in RequestHeader header, byte command, in VirtualServiceKey service, in RealServer server)
     {
         RequireCommand(command, nameof(command), IpvsKernel.IPVS_CMD_NEW_DEST, IpvsKernel.IPVS_CMD_SET_DEST);
-        RequireKey(service, nameof(service));
-        RequireAddress(server.Address, nameof(server));
-        if (server.Weight < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(server), server.Weight, $"Real server {server.Key} has a negative weight.");
-        }
-
-        if (server.Method is < ForwardingMethod.Masquerade or > ForwardingMethod.Route)
-        {
-            throw new ArgumentOutOfRangeException(nameof(server), server.Method, $"Real server {server.Key} has an unknown forwarding method.");
-        }
+        ValidateDestination(service, server);
 
         int message = Begin(ref writer, header, command);
         WriteServiceKeyNest(ref writer, service);
@@ -168,8 +152,7 @@ public static partial class IpvsMessages
     public static void WriteDestinationKey(
         ref NetlinkWriter writer, in RequestHeader header, in VirtualServiceKey service, in RealServerKey server)
     {
-        RequireKey(service, nameof(service));
-        RequireAddress(server.Address, nameof(server));
+        ValidateDestinationKey(service, server);
         int message = Begin(ref writer, header, IpvsKernel.IPVS_CMD_DEL_DEST);
         WriteServiceKeyNest(ref writer, service);
         int nest = writer.BeginNested(IpvsKernel.IPVS_CMD_ATTR_DEST);
@@ -285,6 +268,48 @@ public static partial class IpvsMessages
         writer.WriteU32(IpvsKernel.IPVS_DAEMON_ATTR_STATE, (uint)state);
         writer.EndNested(nest);
         writer.EndMessage(message);
+    }
+
+    /// <summary>
+    /// Throws the <see cref="ArgumentException"/> that <see cref="WriteService"/> would throw for
+    /// <paramref name="service"/>, without writing anything: a batch checks every request before it sends any.
+    /// </summary>
+    public static void ValidateService(in VirtualService service)
+    {
+        RequireKey(service.Key, nameof(service));
+        RequireName(service.Scheduler, IpvsKernel.IP_VS_SCHEDNAME_MAXLEN, "scheduler", nameof(service));
+        if (service.PersistenceEngine is not null)
+        {
+            RequireName(service.PersistenceEngine, IpvsKernel.IP_VS_PENAME_MAXLEN, "persistence engine", nameof(service));
+        }
+
+        _ = EncodeNetmask(service.Key.Family, service.NetmaskPrefix, service.Key);
+    }
+
+    /// <summary>What <see cref="WriteServiceKey"/> would reject in <paramref name="key"/>, without writing.</summary>
+    public static void ValidateServiceKey(in VirtualServiceKey key) => RequireKey(key, nameof(key));
+
+    /// <summary>What <see cref="WriteDestination"/> would reject, without writing.</summary>
+    public static void ValidateDestination(in VirtualServiceKey service, in RealServer server)
+    {
+        RequireKey(service, nameof(service));
+        RequireAddress(server.Address, nameof(server));
+        if (server.Weight < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(server), server.Weight, $"Real server {server.Key} has a negative weight.");
+        }
+
+        if (server.Method is < ForwardingMethod.Masquerade or > ForwardingMethod.Route)
+        {
+            throw new ArgumentOutOfRangeException(nameof(server), server.Method, $"Real server {server.Key} has an unknown forwarding method.");
+        }
+    }
+
+    /// <summary>What <see cref="WriteDestinationKey"/> would reject, without writing.</summary>
+    public static void ValidateDestinationKey(in VirtualServiceKey service, in RealServerKey server)
+    {
+        RequireKey(service, nameof(service));
+        RequireAddress(server.Address, nameof(server));
     }
 
     private static int Begin(ref NetlinkWriter writer, in RequestHeader header, byte command)

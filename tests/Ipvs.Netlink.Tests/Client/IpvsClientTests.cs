@@ -84,6 +84,31 @@ public sealed class IpvsClientTests
         Assert.Equal(sentBefore, kernel.Sent.Count);
     }
 
+    public static TheoryData<string, IpvsCommand> MalformedOperations() => new()
+    {
+        { "scheduler", IpvsCommand.AddService(VirtualService.Create(_service, new string('x', 40))) },
+        { "netmask", IpvsCommand.UpdateService(VirtualService.Create(_service) with { NetmaskPrefix = 33 }) },
+        { "empty", IpvsCommand.DeleteService(default) },
+        { "no address", IpvsCommand.DeleteDestination(_service, default) },
+        { "forwarding method", IpvsCommand.UpdateDestination(_service, _server with { Method = (ForwardingMethod)9 }) },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedOperations))]
+    public void Apply_MalformedOperationOfAnyKind_ThrowsBeforeSendingAnything(string problem, IpvsCommand malformed)
+    {
+        ScriptedKernel kernel = IpvsKernelScript();
+        using var client = new IpvsClient(new NetlinkChannel(kernel));
+        int sentBefore = kernel.Sent.Count;
+
+        ArgumentException error = Assert.Throws<ArgumentException>(
+            () => client.Apply([IpvsCommand.AddService(VirtualService.Create(_service)), malformed]));
+
+        Assert.Contains("Operation 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(sentBefore, kernel.Sent.Count);
+    }
+
     /// <summary>A kernel whose controller knows IPVS and whose IPVS answers GET_INFO.</summary>
     private static ScriptedKernel IpvsKernelScript()
     {
