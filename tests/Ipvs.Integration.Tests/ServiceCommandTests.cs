@@ -1,6 +1,8 @@
 using Ipvs.Core.Model;
 using Ipvs.Integration.Tests.Support;
+using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Ipvs;
+using Ipvs.Netlink.Wire;
 
 namespace Ipvs.Integration.Tests;
 
@@ -84,6 +86,26 @@ public sealed class ServiceCommandTests : IClassFixture<NamespaceFixture>
         _lab.Client.AddService(onePacket);
 
         await AssertEverywhere(v4, v6, onePacket);
+    }
+
+    [Fact]
+    public async Task ListServices_ForeignNonContiguousNetmask_StrictThrowsTolerantReportsItAndReturnsTheRest()
+    {
+        VirtualService ours = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.3.0.2"), 80), "rr");
+        _lab.Client.AddService(ours);
+        // Only ipvsadm can make one: persistence granularity 255.0.255.0 has no prefix form in our model.
+        await _lab.Namespace.RunAsync("ipvsadm", "-A", "-t", "192.0.2.80:80", "-s", "rr", "-p", "60", "-M", "255.0.255.0");
+        List<NetlinkDecodeException> unreadable = [];
+
+        NetlinkDecodeException strict = Assert.Throws<NetlinkDecodeException>(() => _lab.Client.ListServices());
+        List<ServiceEntry> tolerant = _lab.Client.ListServices(unreadable.Add);
+        List<IpvsServiceSnapshot> all = _lab.Client.ListAll(unreadable.Add);
+
+        Assert.Contains("192.0.2.80:80", strict.Message, StringComparison.Ordinal);
+        Assert.Equal([ours.Key], tolerant.Select(entry => entry.Service.Key));
+        Assert.Equal([ours.Key], all.Select(snapshot => snapshot.Service.Service.Key));
+        Assert.Equal(2, unreadable.Count);
+        Assert.All(unreadable, problem => Assert.Contains("255.0.255.0 is not contiguous", problem.Message, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -17,22 +17,29 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
 
     public IpvsClient Client => client;
 
-    /// <summary>Builds the table straight from the dump: 100k real servers are copied once, into their final dictionaries.</summary>
+    /// <summary>
+    /// Builds the table straight from the dump: 100k real servers are copied once, into their final dictionaries.
+    /// An entry the client cannot decode goes to <see cref="KernelTable.Unreadable"/> instead of failing the read:
+    /// one odd foreign service must not stop the agent from serving everything else.
+    /// </summary>
     public KernelTable ReadTable()
     {
         List<KernelService> services = [];
         List<KernelRealServer> scratch = [];
-        client.DumpAll((in service, servers) =>
-        {
-            scratch.Clear();
-            foreach (RealServerEntry server in servers)
+        List<string> unreadable = [];
+        client.DumpAll(
+            (in service, servers) =>
             {
-                scratch.Add(new KernelRealServer(server.Server, server.Status));
-            }
+                scratch.Clear();
+                foreach (RealServerEntry server in servers)
+                {
+                    scratch.Add(new KernelRealServer(server.Server, server.Status));
+                }
 
-            services.Add(new KernelService(service.Service, service.Status, scratch));
-        });
-        return KernelTable.Create(services);
+                services.Add(new KernelService(service.Service, service.Status, scratch));
+            },
+            problem => unreadable.Add(problem.Message));
+        return KernelTable.Create(services, unreadable);
     }
 
     public ApplyOutcome Apply(IReadOnlyList<IpvsOperation> operations)

@@ -49,18 +49,29 @@ public sealed class KernelService
 /// </summary>
 public sealed class KernelTable
 {
-    public static readonly KernelTable Empty = new(new Dictionary<VirtualServiceKey, KernelService>());
+    public static readonly KernelTable Empty = new(new Dictionary<VirtualServiceKey, KernelService>(), []);
 
     private readonly Dictionary<VirtualServiceKey, KernelService> _services;
 
-    private KernelTable(Dictionary<VirtualServiceKey, KernelService> services) => _services = services;
+    private KernelTable(Dictionary<VirtualServiceKey, KernelService> services, IReadOnlyList<string> unreadable)
+    {
+        _services = services;
+        Unreadable = unreadable;
+    }
 
     public IReadOnlyDictionary<VirtualServiceKey, KernelService> Services => _services;
+
+    /// <summary>
+    /// Entries the read found but could not represent, each as a sentence naming it and why (e.g. a foreign service
+    /// whose IPv4 persistence netmask has no prefix form). They are not in <see cref="Services"/>: nothing is
+    /// planned against them, so they are left alone.
+    /// </summary>
+    public IReadOnlyList<string> Unreadable { get; }
 
     /// <summary>The services in <see cref="KeyOrder"/>.</summary>
     public IEnumerable<KernelService> OrderedServices => _services.Values.OrderBy(service => service.Key, KeyOrder.Instance);
 
-    public static KernelTable Create(IEnumerable<KernelService> services)
+    public static KernelTable Create(IEnumerable<KernelService> services, IReadOnlyList<string>? unreadable = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var byKey = services.TryGetNonEnumeratedCount(out int count)
@@ -74,7 +85,7 @@ public sealed class KernelTable
             }
         }
 
-        return new KernelTable(byKey);
+        return new KernelTable(byKey, unreadable ?? []);
     }
 
     /// <summary>
@@ -106,7 +117,7 @@ public sealed class KernelTable
             }
         }
 
-        return new KernelTable(byKey);
+        return new KernelTable(byKey, Unreadable);
     }
 
     public bool TryGetService(VirtualServiceKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KernelService? service) =>

@@ -77,8 +77,13 @@ public sealed class IpvsClient : IDisposable
         return found;
     }
 
-    public List<ServiceEntry> ListServices() =>
-        DumpCommand(IPVS_CMD_GET_SERVICE, NetlinkRequestKind.Service, "IPVS_CMD_GET_SERVICE (dump)", IpvsMessages.ReadService);
+    /// <summary>
+    /// Every service of the table. An entry that cannot be decoded (e.g. an IPv4 persistence netmask such as
+    /// 255.0.255.0 that has no prefix form) throws, unless <paramref name="onUnreadable"/> is given: then that entry
+    /// is left out, handed over with the reason, and the rest of the dump is returned.
+    /// </summary>
+    public List<ServiceEntry> ListServices(Action<NetlinkDecodeException>? onUnreadable = null) =>
+        DumpCommand(IPVS_CMD_GET_SERVICE, NetlinkRequestKind.Service, "IPVS_CMD_GET_SERVICE (dump)", IpvsMessages.ReadService, onUnreadable);
 
     public void AddDestination(in VirtualServiceKey service, in RealServer server) => WriteDestination(IPVS_CMD_NEW_DEST, service, server);
 
@@ -94,10 +99,11 @@ public sealed class IpvsClient : IDisposable
             $"IPVS_CMD_DEL_DEST {serverCopy} from {serviceCopy}");
     }
 
-    public List<RealServerEntry> ListDestinations(in VirtualServiceKey service)
+    /// <summary>The real servers of <paramref name="service"/>; <paramref name="onUnreadable"/> as for <see cref="ListServices"/>.</summary>
+    public List<RealServerEntry> ListDestinations(in VirtualServiceKey service, Action<NetlinkDecodeException>? onUnreadable = null)
     {
         List<RealServerEntry> servers = [];
-        DumpDestinations(service, servers);
+        DumpDestinations(service, servers, onUnreadable);
         return servers;
     }
 
@@ -105,10 +111,10 @@ public sealed class IpvsClient : IDisposable
     /// The whole table: one service dump, then one real-server dump per service (a socket runs one dump at a time).
     /// A service deleted by someone else between the two is left out.
     /// </summary>
-    public List<IpvsServiceSnapshot> ListAll()
+    public List<IpvsServiceSnapshot> ListAll(Action<NetlinkDecodeException>? onUnreadable = null)
     {
         List<IpvsServiceSnapshot> table = [];
-        DumpAll((in service, servers) => table.Add(new IpvsServiceSnapshot(service, [.. servers])));
+        DumpAll((in service, servers) => table.Add(new IpvsServiceSnapshot(service, [.. servers])), onUnreadable);
         return table;
     }
 
@@ -117,18 +123,20 @@ public sealed class IpvsClient : IDisposable
     /// so a caller can build its own table without an intermediate copy of 100k entries. The real-server list is
     /// scratch memory reused for the next service: copy what you keep.
     /// </summary>
+    /// <param name="onService">Called once per service.</param>
+    /// <param name="onUnreadable">As for <see cref="ListServices"/>: entries that cannot be decoded are left out and handed here.</param>
     /// <returns>The number of services the service dump listed (some may have vanished before their real servers were read).</returns>
-    public int DumpAll(ServiceDumped onService)
+    public int DumpAll(ServiceDumped onService, Action<NetlinkDecodeException>? onUnreadable = null)
     {
         ArgumentNullException.ThrowIfNull(onService);
-        List<ServiceEntry> services = ListServices();
+        List<ServiceEntry> services = ListServices(onUnreadable);
         List<RealServerEntry> scratch = [];
         foreach (ServiceEntry service in services)
         {
             try
             {
                 scratch.Clear();
-                DumpDestinations(service.Service.Key, scratch);
+                DumpDestinations(service.Service.Key, scratch, onUnreadable);
             }
             catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchService)
             {
@@ -208,14 +216,15 @@ public sealed class IpvsClient : IDisposable
         DumpCommand(IPVS_CMD_GET_DAEMON, NetlinkRequestKind.Other, "IPVS_CMD_GET_DAEMON (dump)", IpvsMessages.ReadDaemon);
 
     /// <summary>Dumps a parameterless IPVS command into a list, starting the list over when the kernel restarts the dump.</summary>
-    private List<T> DumpCommand<T>(byte command, NetlinkRequestKind kind, string operation, ReplyReader<T> read)
+    private List<T> DumpCommand<T>(
+        byte command, NetlinkRequestKind kind, string operation, ReplyReader<T> read, Action<NetlinkDecodeException>? onUnreadable = null)
     {
         List<T> entries = [];
         _channel.Dump(
             (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), command),
             kind,
             operation,
-            (in message) => entries.Add(read(message)),
+            (in message) => AddDecoded(entries, message, read, onUnreadable),
             entries.Clear);
         return entries;
     }
@@ -374,15 +383,29 @@ public sealed class IpvsClient : IDisposable
     }
 
     /// <summary>Appends the real servers of <paramref name="service"/> to <paramref name="servers"/> (emptied again if the dump restarts).</summary>
-    private void DumpDestinations(in VirtualServiceKey service, List<RealServerEntry> servers)
+    private void DumpDestinations(in VirtualServiceKey service, List<RealServerEntry> servers, Action<NetlinkDecodeException>? onUnreadable)
     {
         VirtualServiceKey copy = service;
         _channel.Dump(
             (ref writer, sequence) => IpvsMessages.WriteDumpDestinations(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), copy),
             NetlinkRequestKind.Destination,
             new OperationName("IPVS_CMD_GET_DEST (dump) of", copy),
-            (in message) => servers.Add(IpvsMessages.ReadDestination(message, copy.Family)),
+            (in message) => AddDecoded(servers, message, (in reply) => IpvsMessages.ReadDestination(reply, copy.Family), onUnreadable, copy),
             servers.Clear);
+    }
+
+    /// <summary>Decodes one dump entry into <paramref name="entries"/>, or hands it to <paramref name="onUnreadable"/> when there is one.</summary>
+    private static void AddDecoded<T>(
+        List<T> entries, in NetlinkMessage message, ReplyReader<T> read, Action<NetlinkDecodeException>? onUnreadable, VirtualServiceKey? owner = null)
+    {
+        try
+        {
+            entries.Add(read(message));
+        }
+        catch (NetlinkDecodeException exception) when (onUnreadable is not null)
+        {
+            onUnreadable(owner is { } service ? new NetlinkDecodeException($"A real server of {service}: {exception.Message}", exception) : exception);
+        }
     }
 
     private void Command(byte command, NetlinkRequestKind kind) => Execute(

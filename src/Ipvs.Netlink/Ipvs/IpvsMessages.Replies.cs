@@ -448,7 +448,8 @@ public static partial class IpvsMessages
         int ones = System.Numerics.BitOperations.LeadingZeroCount(~mask);
         return ones == 32 || mask << ones == 0
             ? (byte)ones
-            : throw new NetlinkDecodeException($"Service {key}: IPv4 IPVS_SVC_ATTR_NETMASK 0x{mask:x8} is not contiguous.");
+            : throw new NetlinkDecodeException(
+                $"Service {key}: IPv4 IPVS_SVC_ATTR_NETMASK {mask >> 24}.{(mask >> 16) & 0xff}.{(mask >> 8) & 0xff}.{mask & 0xff} is not contiguous (no prefix length).");
     }
 
     private static NetlinkDecodeException Missing(string name, in VirtualServiceKey key) =>

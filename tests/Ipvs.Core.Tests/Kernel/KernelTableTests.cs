@@ -52,4 +52,17 @@ public sealed class KernelTableTests
     {
         Assert.Throws<ArgumentException>(() => Table(InKernel(Web, Array.Empty<RealServer>()), InKernel(Web, Array.Empty<RealServer>())));
     }
+
+    [Fact]
+    public void With_TableWithUnreadableEntries_KeepsThemBesideTheChange()
+    {
+        string problem = "Service TCP 192.0.2.80:80: IPv4 IPVS_SVC_ATTR_NETMASK 255.0.255.0 is not contiguous (no prefix length).";
+        KernelTable table = KernelTable.Create([InKernel(Web, Array.Empty<RealServer>())], [problem]);
+
+        KernelTable changed = table.With(new Dictionary<VirtualServiceKey, KernelService?> { [Web.Key] = null });
+
+        Assert.Equal([problem], changed.Unreadable);
+        Assert.Empty(changed.Services);
+        Assert.Empty(KernelTable.Create([]).Unreadable);
+    }
 }

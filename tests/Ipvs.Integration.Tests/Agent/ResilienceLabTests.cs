@@ -56,6 +56,8 @@ public sealed partial class ResilienceLabTests : IDisposable
         await lab.RunAsync("ipvsadm", "-A", "-f", "42", "-s", "sh", "-b", "sh-port");
         await lab.RunAsync("ipvsadm", "-a", "-f", "42", "-r", "10.1.1.60", "-g", "-w", "3");
         await lab.RunAsync("ipvsadm", "-A", "-u", "192.0.2.53:53", "-s", "lc");
+        // One the agent cannot even represent (persistence granularity 255.0.255.0): left alone, and no reason to stop.
+        await lab.RunAsync("ipvsadm", "-A", "-t", "192.0.2.80:80", "-s", "rr", "-p", "60", "-M", "255.0.255.0");
         string foreign = await lab.RunAsync("ipvsadm", "-Sn");
         string[] run = ["--services", Write("services.yaml", TwoServers), "--state-dir", Path.Combine(_directory, "state"),
             "--allowed-vip-cidr", "10.99.0.0/24", "--allowed-fwmark", "1-100", "--no-docker",
@@ -66,11 +68,12 @@ public sealed partial class ResilienceLabTests : IDisposable
         string after = await lab.RunAsync("ipvsadm", "-Sn");
 
         string[] foreignLines = foreign.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(6, foreignLines.Length);
+        Assert.Equal(7, foreignLines.Length);
         Assert.All(foreignLines, line => Assert.Contains(line + "\n", after, StringComparison.Ordinal));
         Assert.Contains("-a -t 10.99.0.10:80 -r 10.1.1.3:8080 -m -w 1\n", after, StringComparison.Ordinal);
         Assert.Equal(foreignLines.Length + 3, after.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.DoesNotContain("Failed to", agent.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reconcile failed", agent.Output, StringComparison.Ordinal);
     }
 
     [Fact]
