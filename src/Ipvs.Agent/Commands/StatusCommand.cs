@@ -36,6 +36,11 @@ internal static class StatusCommand
             table = kernel.ReadTable();
         }
 
+        foreach (string problem in table.Unreadable)
+        {
+            await context.Error.WriteLineAsync($"ipvs-agent: warning: an IPVS entry is not shown (and is left alone): {problem}");
+        }
+
         List<ServiceRow> rows = [.. table.OrderedServices.Select(service => Row(service, desired, ownership))];
         if (json)
         {

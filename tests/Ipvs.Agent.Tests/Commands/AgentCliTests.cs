@@ -192,6 +192,21 @@ public sealed class AgentCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_KernelHasAnUnreadableEntry_WarnsNamingItAndListsTheRest()
+    {
+        string services = Write("services.yaml", WebService);
+        await Run("apply", "--file", services);
+        _cli.Kernel.Unreadable.Add("Service TCP 192.0.2.80:80: IPv4 IPVS_SVC_ATTR_NETMASK 255.0.255.0 is not contiguous (no prefix length).");
+
+        (int exitCode, string output, string error) = await Run("status", "--services", services);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("TCP 192.0.2.80:80", error, StringComparison.Ordinal);
+        Assert.Contains("left alone", error, StringComparison.Ordinal);
+        Assert.Matches(@"-> 10\.1\.1\.3:8080\s+Masq\s+2\s+0\s+0\s+serving", output);
+    }
+
+    [Fact]
     public async Task Verify_KernelMatches_ExitsZero()
     {
         string services = Write("services.yaml", WebService);

@@ -38,8 +38,11 @@ internal sealed class FakeKernel : IKernelGateway
             throw failure;
         }
 
-        return KernelTable.Create(_services.Values.Select(entry => new KernelService(entry.Service, default, entry.Servers.Values)));
+        return KernelTable.Create(_services.Values.Select(entry => new KernelService(entry.Service, default, entry.Servers.Values)), [.. Unreadable]);
     }
+
+    /// <summary>Entries every read reports as undecodable (see <see cref="KernelTable.Unreadable"/>).</summary>
+    public List<string> Unreadable { get; } = [];
 
     public KernelService? Find(VirtualServiceKey key) => ReadTableQuietly().TryGetService(key, out KernelService? service) ? service : null;
 
