@@ -108,6 +108,11 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
             IList<NodeListResponse> nodes = await _swarm.Swarm.ListNodesAsync(cancellationToken);
             return new SwarmInventory([.. services], [.. tasks], [.. nodes]);
         }
+        catch (DockerApiException error) when (SwarmManager is not null)
+        {
+            // It answered: saying "unreachable" would send the operator to check the network instead of the manager.
+            throw new DockerUnavailableException($"Swarm manager at {SwarmManager} answered {(int)error.StatusCode} {error.StatusCode}: {error.ResponseBody}", error);
+        }
         catch (Exception error) when (SwarmManager is not null && IsConnectionFailure(error))
         {
             throw new DockerUnavailableException($"Swarm manager at {SwarmManager} is unreachable: {error.Message}", error);

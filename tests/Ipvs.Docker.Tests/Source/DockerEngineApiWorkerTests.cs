@@ -185,6 +185,8 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
 
         Assert.Contains($"Swarm manager at {manager.Endpoint} ", error.Message, StringComparison.Ordinal);
         Assert.Contains("raft: no elected cluster leader", error.Message, StringComparison.Ordinal);
+        Assert.Contains("answered 500", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("unreachable", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>A worker node: in the swarm but no manager, so swarm requests get dockerd's 503; one labelled local container.</summary>
