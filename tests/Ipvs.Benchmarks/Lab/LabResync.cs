@@ -67,7 +67,7 @@ internal static class LabResync
                     ? $"bench-skip impl=c mode=resync-dump {size} reason=no --c-ref given"
                     : ReferenceDump(cReference, name, services, servers));
 
-                var (listed, listSeconds, listSyscalls, listAllocated, listCollections) = Timed(client, client.ListAll);
+                var (listed, listSeconds, listSyscalls, listAllocated, listCollections) = Timed(client, () => client.ListAll());
                 Require(listed.Count == services, $"ListAll returned {listed.Count} services, not {services}");
                 Console.WriteLine(Line($"bench mode=resync-listall {size} seconds={listSeconds:0.000000} syscalls={listSyscalls} allocated={listAllocated} gen0={listCollections}"));
 
