@@ -23,6 +23,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
 {
     private Reconciler? _reconciler;
     private IKernelGateway? _kernel;
+    private IKernelGateway? _reader;
     private StateLock? _stateLock;
 
     internal sealed class Settings(AgentOptions options, Func<AgentOptions> reload, LoggingLevelSwitch level, bool cleanup, CliContext context)
@@ -52,6 +53,9 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
         {
             _stateLock = StateLock.Acquire(options.StateDir);
             _kernel = OneShot.OpenKernel(settings.Context);
+
+            // Resyncs read the whole table on a second socket while event-driven passes keep applying on the first.
+            _reader = OneShot.OpenKernel(settings.Context);
             if (_kernel is KernelGateway gateway)
             {
                 SystemTuning.Apply(gateway.Client.Features.KernelVersion, log);
@@ -82,7 +86,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
 
             var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir));
             _reconciler = new Reconciler(_kernel, settings.Context.OpenVips(options.Interface), new OwnershipStore(options.StateDir), assembler,
-                new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics);
+                new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics, _reader);
         }
         catch (Exception exception) when (exception is CommandFailedException or IOException or FormatException or UnauthorizedAccessException or ArgumentException or Netlink.Client.NetlinkException)
         {
@@ -93,7 +97,8 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             return;
         }
 
-        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log);
+        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log,
+            static () => GC.Collect(1, GCCollectionMode.Forced, blocking: true));
         using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
         {
             signal.Cancel = true;
@@ -142,6 +147,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
         }
         finally
         {
+            _reader?.Dispose();
             _kernel?.Dispose();
             _stateLock?.Dispose();
         }

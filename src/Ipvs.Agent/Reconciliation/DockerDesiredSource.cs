@@ -11,11 +11,33 @@ internal sealed class DockerDesiredSource(DockerSource source, ILogger log) : ID
 
     public DockerConnectionState Connection => source.Connection;
 
-    public SourceSnapshot? Current => source.Current is { } snapshot
-        ? new SourceSnapshot(
-            [.. snapshot.Declarations.ToServiceDeclarations()],
-            [.. snapshot.Declarations.Errors.Select(error => error.Message), .. snapshot.Declarations.Conflicts.Select(conflict => conflict.Message)])
-        : null;
+    private Converted? _converted;
+
+    /// <summary>
+    /// The same instance for as long as Docker's snapshot is the same one: the assembler then reuses its last merge
+    /// (every pass asks, full resyncs included).
+    /// </summary>
+    public SourceSnapshot? Current
+    {
+        get
+        {
+            if (source.Current is not { } snapshot)
+            {
+                return null;
+            }
+
+            if (Volatile.Read(ref _converted) is { } converted && ReferenceEquals(converted.Docker, snapshot))
+            {
+                return converted.Source;
+            }
+
+            var current = new SourceSnapshot(
+                [.. snapshot.Declarations.ToServiceDeclarations()],
+                [.. snapshot.Declarations.Errors.Select(error => error.Message), .. snapshot.Declarations.Conflicts.Select(conflict => conflict.Message)]);
+            Volatile.Write(ref _converted, new Converted(snapshot, current));
+            return current;
+        }
+    }
 
     public async Task RunAsync(Action changed, CancellationToken cancellationToken)
     {
@@ -40,4 +62,6 @@ internal sealed class DockerDesiredSource(DockerSource source, ILogger log) : ID
 
         await run;
     }
+
+    private sealed record Converted(DockerSnapshot Docker, SourceSnapshot Source);
 }

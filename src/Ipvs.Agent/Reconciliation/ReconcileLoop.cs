@@ -5,7 +5,8 @@ namespace Ipvs.Agent.Reconciliation;
 
 /// <summary>Timing of the reconcile loop.</summary>
 /// <param name="ResyncInterval">Full re-read of the kernel and drift repair at least this often.</param>
-/// <param name="MinInterval">Never start two passes closer together than this: bursts of triggers merge.</param>
+/// <param name="MinInterval">Never start two triggered passes closer together than this: bursts of triggers merge. The
+/// timer's full resyncs are not triggers: they neither wait for it nor make the next trigger wait.</param>
 /// <param name="InitialBackoff">Wait before retrying a failed pass; doubles per consecutive failure.</param>
 /// <param name="MaxBackoff">Longest wait between retries.</param>
 internal sealed record ReconcileLoopOptions(TimeSpan ResyncInterval, TimeSpan MinInterval, TimeSpan InitialBackoff, TimeSpan MaxBackoff)
@@ -15,14 +16,24 @@ internal sealed record ReconcileLoopOptions(TimeSpan ResyncInterval, TimeSpan Mi
 }
 
 /// <summary>
-/// The one loop that changes the kernel. Triggers (a source changed, the resync timer, a manual drain) go into a
-/// capacity-one channel, so any burst becomes a single pass; passes are at least <see cref="ReconcileLoopOptions.MinInterval"/>
-/// apart; a failed pass is retried with exponential backoff, always with a full kernel read.
+/// The one loop that changes the kernel. Triggers (a source changed, a manual drain, a reload) go into a capacity-one
+/// channel, so any burst becomes a single pass; triggered passes are at least <see cref="ReconcileLoopOptions.MinInterval"/>
+/// apart. The resync timer starts a full read of the kernel in the background; triggered passes keep running while it
+/// reads (a container start must not wait behind a dump of the whole table), and the full pass plans and applies once
+/// the read is in. A failed pass is retried with exponential backoff, always with a full kernel read.
 /// </summary>
-internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions options, TimeProvider time, ILogger log)
+/// <remarks>
+/// <c>collect</c>, when given, runs after each full pass that has no trigger waiting: a resync turns the previous kernel
+/// table into garbage, and collecting it then, while idle, keeps collections off the event path (passes between
+/// resyncs allocate far less than a gen0 budget, so none triggers one in the middle of a container start's pass).
+/// </remarks>
+internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions options, TimeProvider time, ILogger log, Action? collect = null)
 {
+    private const ReconcileReason FullReasons = ReconcileReason.Startup | ReconcileReason.Resync | ReconcileReason.Retry;
+
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int _pending;
+    private long _requestedAt;
     private long _passes;
     private int _failures;
 
@@ -36,6 +47,7 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
 
     public void Request(ReconcileReason reason)
     {
+        Interlocked.CompareExchange(ref _requestedAt, time.GetTimestamp(), 0);
         Interlocked.Or(ref _pending, (int)reason);
         _signal.Writer.TryWrite(true);
     }
@@ -44,39 +56,62 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
     {
         DateTimeOffset nextResync = time.GetUtcNow() + options.ResyncInterval;
         DateTimeOffset? retryAt = null;
-        DateTimeOffset? lastStart = null;
+        DateTimeOffset? lastTriggered = null;
+        KernelRead? read = null;
         Request(ReconcileReason.Startup);
         try
         {
             while (true)
             {
-                if (await WaitAsync(retryAt ?? nextResync, cancellationToken))
+                // While a resync's read runs, its end is awaited instead of the timer.
+                if (await WaitAsync(read is null ? retryAt ?? nextResync : null, read?.Table, cancellationToken))
                 {
-                    Interlocked.Or(ref _pending, (int)(retryAt is null ? ReconcileReason.Resync : ReconcileReason.Retry));
+                    if (retryAt is null)
+                    {
+                        read = pass.StartRead();
+                        continue;
+                    }
+
+                    Interlocked.Or(ref _pending, (int)ReconcileReason.Retry);
                 }
 
-                if (lastStart is { } previous && previous + options.MinInterval - time.GetUtcNow() is { Ticks: > 0 } wait)
+                ReconcileReason reasons;
+                Func<ReconcileReport> run;
+                if (read is { Table.IsCompleted: true } completed)
                 {
-                    await Task.Delay(wait, time, cancellationToken);
+                    // Whatever else is pending joins the full pass.
+                    read = null;
+                    _signal.Reader.TryRead(out _);
+                    reasons = TakePending() | ReconcileReason.Resync;
+                    run = () => pass.Run(reasons, completed);
+                }
+                else
+                {
+                    if (lastTriggered is { } previous && previous + options.MinInterval - time.GetUtcNow() is { Ticks: > 0 } wait)
+                    {
+                        await Task.Delay(wait, time, cancellationToken);
+                    }
+
+                    // Whatever arrived while waiting joins this pass.
+                    _signal.Reader.TryRead(out _);
+                    reasons = TakePending();
+                    if (reasons == ReconcileReason.None)
+                    {
+                        continue;
+                    }
+
+                    lastTriggered = time.GetUtcNow();
+                    bool readKernel = (reasons & FullReasons) != 0;
+                    run = () => pass.Run(reasons, readKernel);
                 }
 
-                // Whatever arrived while waiting joins this pass.
-                _signal.Reader.TryRead(out _);
-                var reasons = (ReconcileReason)Interlocked.Exchange(ref _pending, 0);
-                if (reasons == ReconcileReason.None)
-                {
-                    continue;
-                }
-
-                bool full = (reasons & (ReconcileReason.Startup | ReconcileReason.Resync | ReconcileReason.Retry)) != 0;
-                lastStart = time.GetUtcNow();
                 ReconcileReport? report = null;
                 try
                 {
-                    report = await Task.Run(() => pass.Run(reasons, full), cancellationToken);
+                    report = await Task.Run(run, cancellationToken);
                     Volatile.Write(ref _failures, 0);
                     retryAt = null;
-                    if (full)
+                    if (report.ReadKernel)
                     {
                         nextResync = time.GetUtcNow() + options.ResyncInterval;
                     }
@@ -91,11 +126,21 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
 
                 Interlocked.Increment(ref _passes);
                 PassCompleted?.Invoke(report);
+                if (report is { ReadKernel: true } && collect is not null && Volatile.Read(ref _pending) == 0)
+                {
+                    long started = time.GetTimestamp();
+                    collect();
+                    log.Debug("Collected garbage after the full pass in {CollectMs:0.0} ms", time.GetElapsedTime(started).TotalMilliseconds);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopping: the kernel keeps its rules.
+            // Stopping: the kernel keeps its rules; a read in flight is let finish before its socket is closed.
+            if (read is not null)
+            {
+                await read.Table.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
     }
 
@@ -106,16 +151,30 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
         return backoff;
     }
 
-    /// <summary>Waits for a trigger or until <paramref name="due"/>; true when the time came first.</summary>
-    private async Task<bool> WaitAsync(DateTimeOffset due, CancellationToken cancellationToken)
+    private ReconcileReason TakePending()
     {
-        if (_signal.Reader.TryRead(out _))
+        var reasons = (ReconcileReason)Interlocked.Exchange(ref _pending, 0);
+        if (Interlocked.Exchange(ref _requestedAt, 0) is not 0 and long requested && reasons != ReconcileReason.None)
+        {
+            log.Debug("Pass for {Reasons} starts {QueuedMs:0.0} ms after the first request", reasons, time.GetElapsedTime(requested).TotalMilliseconds);
+        }
+
+        return reasons;
+    }
+
+    /// <summary>
+    /// Waits for a trigger, for <paramref name="read"/> to end, or until <paramref name="due"/> (never when null); true
+    /// when the time came first.
+    /// </summary>
+    private async Task<bool> WaitAsync(DateTimeOffset? due, Task? read, CancellationToken cancellationToken)
+    {
+        if (_signal.Reader.TryRead(out _) || read is { IsCompleted: true })
         {
             return false;
         }
 
-        TimeSpan remaining = due - time.GetUtcNow();
-        if (remaining <= TimeSpan.Zero)
+        TimeSpan remaining = due is { } at ? at - time.GetUtcNow() : Timeout.InfiniteTimeSpan;
+        if (due is not null && remaining <= TimeSpan.Zero)
         {
             return true;
         }
@@ -123,15 +182,14 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<bool> signal = _signal.Reader.WaitToReadAsync(wait.Token).AsTask();
         Task timer = Task.Delay(remaining, time, wait.Token);
-        Task first = await Task.WhenAny(signal, timer);
+        Task first = read is null ? await Task.WhenAny(signal, timer) : await Task.WhenAny(signal, timer, read);
         await wait.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
         if (first == signal)
         {
             _signal.Reader.TryRead(out _);
-            return false;
         }
 
-        return true;
+        return first == timer;
     }
 }

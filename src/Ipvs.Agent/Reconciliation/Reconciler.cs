@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ipvs.Agent.Metrics;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
@@ -5,6 +6,7 @@ using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
 using Serilog;
+using Serilog.Events;
 
 namespace Ipvs.Agent.Reconciliation;
 
@@ -31,6 +33,81 @@ internal sealed record CleanPass(DesiredState Desired, IReadOnlyList<PlanIssue> 
 internal interface IReconcilePass
 {
     ReconcileReport Run(ReconcileReason reasons, bool readKernel);
+
+    /// <summary>
+    /// Starts a full read of the kernel on another thread (its own netlink socket); passes may run meanwhile, and what
+    /// they apply is recorded in the read.
+    /// </summary>
+    KernelRead StartRead();
+
+    /// <summary>A full pass on <paramref name="read"/> (completed), with what passes applied during it laid over it.</summary>
+    ReconcileReport Run(ReconcileReason reasons, KernelRead read);
+}
+
+/// <summary>
+/// A full kernel read in flight, and the operations passes applied while it ran: the dump may have seen each of them
+/// or not (it reads service by service), so they are applied again to the table it returns, which is idempotent.
+/// </summary>
+internal sealed class KernelRead(Task<KernelTable> table)
+{
+    private readonly List<IpvsOperation> _appliedMeanwhile = [];
+
+    public Task<KernelTable> Table => table;
+
+    /// <summary>A pass failed while the read ran, so what it changed is unknown: the full pass reads the kernel again.</summary>
+    public bool Spoiled { get; private set; }
+
+    public IReadOnlyList<IpvsOperation> AppliedMeanwhile => _appliedMeanwhile;
+
+    public void Record(IEnumerable<IpvsOperation> applied) => _appliedMeanwhile.AddRange(applied);
+
+    public void Spoil() => Spoiled = true;
+}
+
+/// <summary>
+/// The thread a resync's kernel read runs on: its own (a one-CPU host's thread pool may have a single thread, which a
+/// blocking dump would hold from the event passes) at the lowest CPU priority, so that on a busy CPU a container
+/// start's pass preempts the dump instead of waiting for its time slice (measured in the lab: up to 100 ms).
+/// </summary>
+internal static partial class BackgroundRead
+{
+    private const int PRIO_PROCESS = 0;
+    private const int LowestPriority = 19;
+
+    public static Task<KernelTable> Start(Func<KernelTable> read)
+    {
+        var result = new TaskCompletionSource<KernelTable>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                // Niceness is per thread on Linux (who = the thread id); lowering one's own priority needs no
+                // privilege, and a failure costs only latency.
+                _ = setpriority(PRIO_PROCESS, gettid(), LowestPriority);
+            }
+
+            try
+            {
+                result.SetResult(read());
+            }
+            catch (Exception exception)
+            {
+                result.SetException(exception);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "resync read",
+        };
+        thread.Start();
+        return result.Task;
+    }
+
+    [LibraryImport("libc")]
+    private static partial int setpriority(int which, int who, int prio);
+
+    [LibraryImport("libc")]
+    private static partial int gettid();
 }
 
 /// <summary>
@@ -40,6 +117,7 @@ internal interface IReconcilePass
 internal sealed class Reconciler : IReconcilePass
 {
     private readonly IKernelGateway _kernel;
+    private readonly IKernelGateway _reader;
     private readonly IVipAddresses? _vips;
     private readonly IOwnershipStore _store;
     private readonly DesiredStateAssembler _desired;
@@ -51,8 +129,15 @@ internal sealed class Reconciler : IReconcilePass
     private KernelTable? _lastTable;
     private CleanPass? _lastCleanPass;
     private HashSet<string> _reportedProblems = [];
+    private readonly HashSet<string> _reportedUnreadable = [];
+    private KernelRead? _openRead;
+    private bool _vipsInSync;
 
     /// <summary>Loads the journal: the agent adopts exactly what it says it owns.</summary>
+    /// <remarks>
+    /// <c>reader</c> is a second connection for full reads that run while passes apply changes (<see cref="StartRead"/>);
+    /// without it reads go through <c>kernel</c>, and then a read must not overlap a pass.
+    /// </remarks>
     public Reconciler(
         IKernelGateway kernel,
         IVipAddresses? vips,
@@ -62,9 +147,11 @@ internal sealed class Reconciler : IReconcilePass
         OwnershipPolicy policy,
         TimeProvider time,
         ILogger log,
-        AgentMetrics metrics)
+        AgentMetrics metrics,
+        IKernelGateway? reader = null)
     {
         _kernel = kernel;
+        _reader = reader ?? kernel;
         _vips = vips;
         _store = store;
         _desired = desired;
@@ -85,12 +172,49 @@ internal sealed class Reconciler : IReconcilePass
     /// <summary>The kernel table as of the last pass (read or projected), or null before the first.</summary>
     public KernelTable? LastTable => Volatile.Read(ref _lastTable);
 
-    public ReconcileReport Run(ReconcileReason reasons, bool readKernel)
+    public ReconcileReport Run(ReconcileReason reasons, bool readKernel) =>
+        Guarded(() => RunCore(reasons, readKernel || _lastTable is null ? _kernel.ReadTable : null));
+
+    public KernelRead StartRead()
+    {
+        // Without a second connection the read cannot overlap passes: it is done before this returns.
+        _log.Debug("Resync: reading the kernel{Where}", ReferenceEquals(_reader, _kernel) ? string.Empty : " while passes go on");
+        var read = new KernelRead(ReferenceEquals(_reader, _kernel) ? ReadNow() : BackgroundRead.Start(_reader.ReadTable));
+        _openRead = read;
+        return read;
+    }
+
+    public ReconcileReport Run(ReconcileReason reasons, KernelRead read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (ReferenceEquals(_openRead, read))
+        {
+            _openRead = null;
+        }
+
+        return Guarded(() => RunCore(reasons, read.Spoiled
+            ? _kernel.ReadTable
+            : () => KernelTableProjection.Apply(read.Table.GetAwaiter().GetResult(), read.AppliedMeanwhile)));
+    }
+
+    private Task<KernelTable> ReadNow()
+    {
+        try
+        {
+            return Task.FromResult(_kernel.ReadTable());
+        }
+        catch (Exception exception)
+        {
+            return Task.FromException<KernelTable>(exception);
+        }
+    }
+
+    private ReconcileReport Guarded(Func<ReconcileReport> pass)
     {
         long started = _time.GetTimestamp();
         try
         {
-            ReconcileReport report = RunCore(reasons, readKernel || _lastTable is null);
+            ReconcileReport report = pass();
             _metrics.RecordSuccess(_time.GetElapsedTime(started), _time.GetUtcNow());
             return report;
         }
@@ -99,20 +223,43 @@ internal sealed class Reconciler : IReconcilePass
             // The kernel may be in any state now: the next pass must read it.
             Volatile.Write(ref _lastTable, null);
             _lastCleanPass = null;
+            _vipsInSync = false;
+            _openRead?.Spoil();
             _metrics.RecordError("reconcile");
             throw;
         }
     }
 
-    private ReconcileReport RunCore(ReconcileReason reasons, bool readKernel)
+    /// <summary>Warns once about each kernel entry the read could not represent (again only if it goes away and comes back).</summary>
+    private void ReportUnreadable(KernelTable table)
     {
-        KernelTable table = readKernel ? _kernel.ReadTable() : _lastTable!;
+        _reportedUnreadable.IntersectWith(table.Unreadable);
+        foreach (string problem in table.Unreadable)
+        {
+            if (_reportedUnreadable.Add(problem))
+            {
+                _log.Warning("Leaving an IPVS entry alone that ipvs-agent cannot represent: {Problem}", problem);
+            }
+        }
+    }
+
+    /// <summary>One pass; <paramref name="readTable"/> gets a fresh table for a full pass, null plans from the last table's projection.</summary>
+    /// <param name="reasons">Why the pass runs.</param>
+    /// <param name="readTable">The fresh table's source, or null.</param>
+    private ReconcileReport RunCore(ReconcileReason reasons, Func<KernelTable>? readTable)
+    {
+        var timing = new PassTiming(_time);
+        bool readKernel = readTable is not null;
+        KernelTable table = readTable is not null ? readTable() : _lastTable!;
         if (readKernel)
         {
             _metrics.SetKernelTable(table, Ownership);
+            ReportUnreadable(table);
         }
 
+        TimeSpan read = timing.Lap();
         DesiredInput desired = _desired.Assemble();
+        TimeSpan assemble = timing.Lap();
         ReportProblems(desired);
         OwnershipRecord before = Ownership;
         Plan plan = PlanPass(desired.State, table, before, readKernel);
@@ -126,9 +273,17 @@ internal sealed class Reconciler : IReconcilePass
         // VIPs follow the table the plan leads to, and go up before the batch: when a service appears in the kernel
         // its VIP is already local, and a retired service keeps its VIP while its real servers drain.
         KernelTable expected = KernelTableProjection.Apply(table, plan.Operations);
-        SyncVips(expected, plan.NextOwnership);
+        TimeSpan planning = timing.Lap();
+        if (readKernel || ChangesServiceSet(plan, before))
+        {
+            SyncVips(expected, plan.NextOwnership);
+        }
+
+        TimeSpan vips = timing.Lap();
         ApplyOutcome outcome = _kernel.Apply(plan.Operations);
+        TimeSpan apply = timing.Lap();
         var failed = outcome.Failures.Select(failure => failure.Operation).ToHashSet(ReferenceEqualityComparer.Instance);
+        _openRead?.Record(plan.Operations.Where(operation => !failed.Contains(operation)));
         foreach (IpvsOperation operation in plan.Operations)
         {
             if (!failed.Contains(operation))
@@ -162,7 +317,42 @@ internal sealed class Reconciler : IReconcilePass
         Volatile.Write(ref _lastTable, failed.Count == 0
             ? expected
             : KernelTableProjection.Apply(table, plan.Operations.Where(operation => !failed.Contains(operation))));
+        if (_log.IsEnabled(LogEventLevel.Debug))
+        {
+            LogTiming(reasons, readKernel, plan, timing, [read, assemble, planning, vips, apply]);
+        }
+
         return new ReconcileReport(plan, outcome, readKernel, desired);
+    }
+
+    private void LogTiming(ReconcileReason reasons, bool readKernel, Plan plan, PassTiming timing, TimeSpan[] phases) =>
+        _log.Debug("{Kind} pass ({Reasons}): {Operations} operations in {TotalMs:0.0} ms: kernel read {ReadMs:0.0}, assemble {AssembleMs:0.0}, plan {PlanMs:0.0}, VIPs {VipMs:0.0}, apply {ApplyMs:0.0}; GC pauses {GcMs:0.0} ms, JIT {JitMs:0.0} ms",
+            readKernel ? "Full" : "Scoped", reasons, plan.Operations.Count, timing.Total.TotalMilliseconds, phases[0].TotalMilliseconds, phases[1].TotalMilliseconds,
+            phases[2].TotalMilliseconds, phases[3].TotalMilliseconds, phases[4].TotalMilliseconds, timing.GcPauses.TotalMilliseconds, timing.Jit.TotalMilliseconds);
+
+    /// <summary>Where a pass's time went, for the debug log: the event-to-kernel latency is mostly one pass.</summary>
+    private sealed class PassTiming(TimeProvider time)
+    {
+        private readonly long _started = time.GetTimestamp();
+        private readonly TimeSpan _gcPausesBefore = GC.GetTotalPauseDuration();
+        private readonly TimeSpan _jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        private long _lap = time.GetTimestamp();
+
+        public TimeSpan Total => time.GetElapsedTime(_started);
+
+        /// <summary>Stop-the-world collections during the pass so far.</summary>
+        public TimeSpan GcPauses => GC.GetTotalPauseDuration() - _gcPausesBefore;
+
+        /// <summary>Compilation on any thread during the pass so far (tier-up runs in the background, on the same CPU).</summary>
+        public TimeSpan Jit => System.Runtime.JitInfo.GetCompilationTime() - _jitBefore;
+
+        public TimeSpan Lap()
+        {
+            long now = time.GetTimestamp();
+            TimeSpan lap = time.GetElapsedTime(_lap, now);
+            _lap = now;
+            return lap;
+        }
     }
 
     /// <summary>
@@ -216,6 +406,16 @@ internal sealed class Reconciler : IReconcilePass
         return changed;
     }
 
+    /// <summary>
+    /// Whether a pass between full reads must look at the VIPs: they follow the owned services, so only a plan that adds
+    /// or removes a service or changes what is owned can change them, unless the last sync failed. (Listing a thousand
+    /// addresses is most of a one-server pass.) Full passes always sync: drift on the interface is repaired there.
+    /// </summary>
+    private bool ChangesServiceSet(Plan plan, OwnershipRecord before) =>
+        !_vipsInSync
+        || plan.Operations.Any(operation => operation.Kind is IpvsOperationKind.AddService or IpvsOperationKind.DeleteService)
+        || !(ReferenceEquals(plan.NextOwnership.Services, before.Services) || plan.NextOwnership.Services.SetEquals(before.Services));
+
     /// <summary>While a source has not been read yet, removing anything could tear down what it still declares: only add and update.</summary>
     private static Plan Hold(Plan plan, OwnershipRecord before)
     {
@@ -235,12 +435,15 @@ internal sealed class Reconciler : IReconcilePass
             .Where(key => !key.IsFirewallMark && ownership.Owns(key))
             .Select(key => key.Address)
             .ToHashSet();
+        _vipsInSync = false;
         try
         {
             foreach (string change in _vips.Sync(wanted, address => _policy.AddressBlocks.Any(block => block.Contains(address))))
             {
                 _log.Information("{Change}", change);
             }
+
+            _vipsInSync = true;
         }
         catch (Exception exception) when (exception is Netlink.Client.NetlinkException or InvalidOperationException)
         {

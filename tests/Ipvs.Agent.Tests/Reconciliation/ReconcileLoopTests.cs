@@ -13,9 +13,12 @@ public sealed class ReconcileLoopTests : IAsyncDisposable
 
     public ReconcileLoopTests() => _pass = new RecordingPass(_time);
 
+    private int _collections;
+
     private ReconcileLoop Start(TimeSpan resync, TimeSpan minInterval)
     {
-        var loop = new ReconcileLoop(_pass, new ReconcileLoopOptions(resync, minInterval, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), _time, new TestLog().Logger);
+        var loop = new ReconcileLoop(_pass, new ReconcileLoopOptions(resync, minInterval, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), _time, new TestLog().Logger,
+            () => Interlocked.Increment(ref _collections));
         _running = loop.RunAsync(_stop.Token);
         return loop;
     }
@@ -111,6 +114,56 @@ public sealed class ReconcileLoopTests : IAsyncDisposable
         Assert.All(_pass.Runs.Skip(1), run => Assert.Equal(ReconcileReason.Resync, run.Reasons));
         Assert.All(_pass.Runs.Skip(1), run => Assert.True(run.Full));
         Assert.True(_pass.Runs[2].At - _pass.Runs[1].At >= TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Request_WhileAResyncReadsTheKernel_RunsAScopedPassWithoutWaitingForTheRead()
+    {
+        _pass.HoldReads = true;
+        ReconcileLoop loop = Start(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+        await AdvanceUntil(() => _pass.Runs.Count == 1, TimeSpan.Zero);
+        await AdvanceUntil(() => _pass.Reads.Count == 1, TimeSpan.FromSeconds(1));
+
+        loop.Request(ReconcileReason.SourceChanged);
+        await AdvanceUntil(() => _pass.Runs.Count == 2, TimeSpan.Zero);
+        _pass.Reads[0].SetResult(Ipvs.Core.Kernel.KernelTable.Create([]));
+        await AdvanceUntil(() => _pass.Runs.Count == 3, TimeSpan.Zero);
+
+        Assert.Equal((ReconcileReason.SourceChanged, false), (_pass.Runs[1].Reasons, _pass.Runs[1].Full));
+        Assert.Equal((ReconcileReason.Resync, true), (_pass.Runs[2].Reasons, _pass.Runs[2].Full));
+        Assert.Equal(_pass.Runs[1].At, _pass.Runs[2].At);
+    }
+
+    [Fact]
+    public async Task Request_RightAfterAResync_DoesNotWaitForTheMinimumInterval()
+    {
+        ReconcileLoop loop = Start(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1));
+        await AdvanceUntil(() => _pass.Runs.Count == 1, TimeSpan.Zero);
+        await AdvanceUntil(() => _pass.Runs.Count == 2, TimeSpan.FromSeconds(1));
+
+        loop.Request(ReconcileReason.SourceChanged);
+        await AdvanceUntil(() => _pass.Runs.Count == 3, TimeSpan.Zero);
+
+        Assert.Equal(3, _pass.Runs.Count);
+        Assert.Equal(ReconcileReason.Resync, _pass.Runs[1].Reasons);
+        Assert.Equal((ReconcileReason.SourceChanged, false), (_pass.Runs[2].Reasons, _pass.Runs[2].Full));
+        Assert.Equal(_pass.Runs[1].At, _pass.Runs[2].At);
+    }
+
+    [Fact]
+    public async Task RunAsync_FullPassesOnly_CollectGarbageAfterwards()
+    {
+        ReconcileLoop loop = Start(TimeSpan.FromSeconds(10), TimeSpan.Zero);
+        await AdvanceUntil(() => _pass.Runs.Count == 1, TimeSpan.Zero);
+        loop.Request(ReconcileReason.SourceChanged);
+        await AdvanceUntil(() => _pass.Runs.Count == 2, TimeSpan.Zero);
+        int afterScopedPass = Volatile.Read(ref _collections);
+
+        await AdvanceUntil(() => _pass.Runs.Count == 3, TimeSpan.FromSeconds(1));
+        await Settle(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10));
+
+        Assert.Equal(1, afterScopedPass);
+        Assert.Equal(2, Volatile.Read(ref _collections));
     }
 
     [Fact]

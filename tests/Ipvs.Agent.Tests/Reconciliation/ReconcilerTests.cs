@@ -73,6 +73,21 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public void Run_KernelHasAnUnreadableEntry_WarnsOnceNamingItAndServesTheRest()
+    {
+        const string Problem = "Service TCP 192.0.2.80:80: IPv4 IPVS_SVC_ATTR_NETMASK 255.0.255.0 is not contiguous (no prefix length).";
+        _kernel.Unreadable.Add(Problem);
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore());
+
+        ReconcileReport first = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        _ = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+
+        Assert.Empty(first.Outcome.Failures);
+        Assert.Single(_kernel.Find(Tcp("10.99.0.10"))!.RealServers);
+        Assert.Single(_log.Messages(LogEventLevel.Warning), message => message.Contains("192.0.2.80:80", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Run_SomeOperationsRejected_AppliesTheRestAndLogsEachFailure()
     {
         _kernel.Reject = operation => operation.Server?.Address == NetAddress.Parse("10.1.1.3") ? "EINVAL: bad real server" : null;
@@ -126,6 +141,98 @@ public sealed class ReconcilerTests : IDisposable
         Assert.Empty(report.Plan.Operations);
         Assert.NotNull(_kernel.Find(Tcp("10.99.0.10")));
         Assert.True(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+    }
+
+    [Fact]
+    public void Run_ReadThatPrecededAPass_FullPassKeepsWhatThePassApplied()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        KernelRead read = reconciler.StartRead();
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, read);
+
+        Assert.True(resync.ReadKernel);
+        Assert.Empty(resync.Plan.Operations);
+        Assert.Equal(2, _kernel.Reads);
+        Assert.Equal(2, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Count);
+    }
+
+    [Fact]
+    public void Run_ReadThatPrecededAPass_FullPassStillRepairsDriftElsewhere()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.20"), Server("10.1.1.4")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        _kernel.Remove(Tcp("10.99.0.20"));
+        KernelRead read = reconciler.StartRead();
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")), Declare(Service("10.99.0.20"), Server("10.1.1.4"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, read);
+
+        Assert.Equal([(IpvsOperationKind.AddService, Tcp("10.99.0.20")), (IpvsOperationKind.AddServer, Tcp("10.99.0.20"))],
+            resync.Plan.Operations.Select(operation => (operation.Kind, operation.ServiceKey)));
+        Assert.Empty(resync.Outcome.Failures);
+    }
+
+    [Fact]
+    public void Run_PassFailedWhileAReadRan_FullPassReadsTheKernelAgain()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        KernelRead read = reconciler.StartRead();
+        _kernel.ReadFailure = new InvalidOperationException("dump interrupted");
+        Assert.Throws<InvalidOperationException>(() => reconciler.Run(ReconcileReason.Retry, readKernel: true));
+        _kernel.ReadFailure = null;
+        int readsBefore = _kernel.Reads;
+
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, read);
+
+        Assert.True(read.Spoiled);
+        Assert.Equal(readsBefore + 1, _kernel.Reads);
+        Assert.True(resync.ReadKernel);
+    }
+
+    [Fact]
+    public void Run_ScopedPassKeepsTheServiceSet_SkipsTheVipSync()
+    {
+        var vips = new RecordingVips(_kernel);
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore(), vips);
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+        int afterServerAdded = vips.Syncs.Count;
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")), Declare(Service("10.99.0.11"), Server("10.1.1.4"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+        int afterServiceAdded = vips.Syncs.Count;
+        reconciler.Run(ReconcileReason.Resync, readKernel: true);
+
+        Assert.Equal(1, afterServerAdded);
+        Assert.Equal(2, afterServiceAdded);
+        Assert.Equal(3, vips.Syncs.Count);
+        Assert.Equal([NetAddress.Parse("10.99.0.10"), NetAddress.Parse("10.99.0.11")], vips.Syncs[1].Wanted.Order());
+    }
+
+    [Fact]
+    public void Run_LastVipSyncFailed_NextScopedPassSyncsAgain()
+    {
+        var vips = new RecordingVips(_kernel) { Failure = new InvalidOperationException("ipvs0 is gone") };
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore(), vips);
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        vips.Failure = null;
+
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+
+        Assert.Equal(2, vips.Syncs.Count);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Desired;
+using Ipvs.Core.Kernel;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
 
@@ -9,6 +10,7 @@ namespace Ipvs.Agent.Tests.Support;
 internal sealed class RecordingPass(TimeProvider time) : IReconcilePass
 {
     private readonly List<(DateTimeOffset At, ReconcileReason Reasons, bool Full)> _runs = [];
+    private readonly List<TaskCompletionSource<KernelTable>> _reads = [];
 
     public int FailuresLeft { get; set; }
 
@@ -22,6 +24,39 @@ internal sealed class RecordingPass(TimeProvider time) : IReconcilePass
             }
         }
     }
+
+    /// <summary>When set, reads begun by <see cref="StartRead"/> stay in flight until the test completes them.</summary>
+    public bool HoldReads { get; set; }
+
+    /// <summary>The reads <see cref="StartRead"/> began.</summary>
+    public List<TaskCompletionSource<KernelTable>> Reads
+    {
+        get
+        {
+            lock (_runs)
+            {
+                return [.. _reads];
+            }
+        }
+    }
+
+    public KernelRead StartRead()
+    {
+        var read = new TaskCompletionSource<KernelTable>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_runs)
+        {
+            _reads.Add(read);
+        }
+
+        if (!HoldReads)
+        {
+            read.SetResult(KernelTable.Create([]));
+        }
+
+        return new KernelRead(read.Task);
+    }
+
+    public ReconcileReport Run(ReconcileReason reasons, KernelRead read) => Run(reasons, readKernel: true);
 
     public ReconcileReport Run(ReconcileReason reasons, bool readKernel)
     {
