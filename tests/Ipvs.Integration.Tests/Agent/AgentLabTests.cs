@@ -29,19 +29,12 @@ public sealed class AgentLabTests : IDisposable
 
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(45);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ipvs-agent-lab-").FullName;
+    private readonly ScratchDirectory _scratch = new("ipvs-agent-lab-");
 
-    private string StateDir => Path.Combine(_directory, "state");
-
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(_directory, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string StateDir => _scratch.StateDir;
 
     private string[] Common(params string[] arguments) =>
-        [.. arguments, "--state-dir", StateDir, "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker", "--config", Write("config.yaml", "logLevel: info\n")];
+        [.. arguments, "--state-dir", StateDir, "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker", "--config", _scratch.Write("config.yaml", "logLevel: info\n")];
 
     private static async Task<bool> HasRules(LabNamespace lab, params string[] rules)
     {
@@ -53,7 +46,7 @@ public sealed class AgentLabTests : IDisposable
     public async Task OneShotVerbs_ApplyPlanVerifyStatusAndBadYaml_BehaveAsDocumented()
     {
         await using LabNamespace lab = await LabNamespace.CreateAsync("agent-oneshot");
-        string services = Write("services.yaml", Services);
+        string services = _scratch.Write("services.yaml", Services);
         await lab.RunAsync("ipvsadm", "-A", "-t", "10.99.0.99:80", "-s", "rr");
 
         BufferedCommandResult apply = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services));
@@ -65,7 +58,7 @@ public sealed class AgentLabTests : IDisposable
         BufferedCommandResult drifted = await AgentProcess.RunOnceAsync(lab.Name, Common("verify", "--services", services));
         BufferedCommandResult status = await AgentProcess.RunOnceAsync(lab.Name, Common("status", "--services", services, "--output", "json"));
         string before = await lab.RunAsync("ipvsadm", "-Sn");
-        BufferedCommandResult bad = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", Write("bad.yaml", Services.Replace("weight: 2", "weight: heavy", StringComparison.Ordinal))));
+        BufferedCommandResult bad = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", _scratch.Write("bad.yaml", Services.Replace("weight: 2", "weight: heavy", StringComparison.Ordinal))));
         string after = await lab.RunAsync("ipvsadm", "-Sn");
 
         Assert.Contains("TCP  10.99.0.10:80 rr", listing, StringComparison.Ordinal);
@@ -92,7 +85,7 @@ public sealed class AgentLabTests : IDisposable
     public async Task Run_StaticFile_ConvergesRepairsDriftKeepsForeignServesMetricsAndStopsAsAsked()
     {
         await using LabNamespace lab = await LabNamespace.CreateAsync("agent-run");
-        string services = Write("services.yaml", Services);
+        string services = _scratch.Write("services.yaml", Services);
         await lab.RunAsync("ipvsadm", "-A", "-t", "10.99.0.99:80", "-s", "rr");
         await lab.RunAsync("ipvsadm", "-a", "-t", "10.99.0.99:80", "-r", "10.1.1.50:80", "-m", "-w", "7");
         string foreign = (await lab.RunAsync("ipvsadm", "-Sn")).Trim();
@@ -139,5 +132,5 @@ public sealed class AgentLabTests : IDisposable
         Assert.Contains("-A -t 10.99.0.99:80 -s rr", final, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _scratch.Dispose();
 }

@@ -34,14 +34,7 @@ public sealed partial class ResilienceLabTests : IDisposable
 
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ipvs-agent-resilience-").FullName;
-
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(_directory, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private readonly ScratchDirectory _scratch = new("ipvs-agent-resilience-");
 
     [Fact]
     public async Task Run_HundredResyncs_ForeignEntriesStayByteIdentical()
@@ -59,7 +52,7 @@ public sealed partial class ResilienceLabTests : IDisposable
         // One the agent cannot even represent (persistence granularity 255.0.255.0): left alone, and no reason to stop.
         await lab.RunAsync("ipvsadm", "-A", "-t", "192.0.2.80:80", "-s", "rr", "-p", "60", "-M", "255.0.255.0");
         string foreign = await lab.RunAsync("ipvsadm", "-Sn");
-        string[] run = ["--services", Write("services.yaml", TwoServers), "--state-dir", Path.Combine(_directory, "state"),
+        string[] run = ["--services", _scratch.Write("services.yaml", TwoServers), "--state-dir", _scratch.StateDir,
             "--allowed-vip-cidr", "10.99.0.0/24", "--allowed-fwmark", "1-100", "--no-docker",
             "--resync-interval", "100ms", "--min-interval", "20ms", "--metrics-address", "127.0.0.1:9469"];
 
@@ -86,8 +79,8 @@ public sealed partial class ResilienceLabTests : IDisposable
         await lab.RunAsync("ip", "link", "add", "sink", "type", "dummy");
         await lab.RunAsync("ip", "link", "set", "sink", "up");
         await lab.RunAsync("ip", "route", "add", "10.1.1.0/24", "dev", "sink");
-        string services = Write("services.yaml", TwoServers);
-        string state = Path.Combine(_directory, "state");
+        string services = _scratch.Write("services.yaml", TwoServers);
+        string state = _scratch.StateDir;
         string[] run = ["--services", services, "--state-dir", state, "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker",
             "--resync-interval", "1s", "--drain-timeout", "20s", "--metrics-address", "off"];
 
@@ -171,5 +164,5 @@ public sealed partial class ResilienceLabTests : IDisposable
     [GeneratedRegex(@"^ipvs_agent_reconcile_duration_seconds_count (\d+)$", RegexOptions.Multiline)]
     private static partial Regex PassCount();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _scratch.Dispose();
 }

@@ -28,7 +28,7 @@ public sealed class TrafficLabTests : IDisposable
         c.sendall(b"two"); print("got", c.recv(100).decode(), flush=True)
         """;
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ipvs-agent-traffic-").FullName;
+    private readonly ScratchDirectory _scratch = new("ipvs-agent-traffic-");
 
     [Fact]
     public async Task Run_AgentRestarted_LongLivedConnectionThroughTheVipSurvives()
@@ -41,7 +41,7 @@ public sealed class TrafficLabTests : IDisposable
         await backend.RunAsync("ip", "addr", "add", "10.1.1.2/24", "dev", "vb");
         await backend.RunAsync("ip", "link", "set", "vb", "up");
         await backend.RunAsync("ip", "route", "add", "default", "via", "10.1.1.1");
-        string services = Path.Combine(_directory, "services.yaml");
+        string services = Path.Combine(_scratch.Path, "services.yaml");
         await File.WriteAllTextAsync(services, """
             services:
               - name: echo
@@ -50,7 +50,7 @@ public sealed class TrafficLabTests : IDisposable
                 servers:
                   - address: 10.1.1.2:8080
             """, TestContext.Current.CancellationToken);
-        string[] run = ["--services", services, "--resync-interval", "1s", "--state-dir", Path.Combine(_directory, "state"),
+        string[] run = ["--services", services, "--resync-interval", "1s", "--state-dir", _scratch.StateDir,
             "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker", "--metrics-address", "127.0.0.1:9469"];
 
         using Process server = StartPython(backend.Name, EchoServer);
@@ -127,5 +127,5 @@ public sealed class TrafficLabTests : IDisposable
         return Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _scratch.Dispose();
 }
