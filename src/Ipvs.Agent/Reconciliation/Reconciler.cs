@@ -283,14 +283,12 @@ internal sealed class Reconciler : IReconcilePass
         ApplyOutcome outcome = _kernel.Apply(plan.Operations);
         TimeSpan apply = timing.Lap();
         var failed = outcome.Failures.Select(failure => failure.Operation).ToHashSet(ReferenceEqualityComparer.Instance);
-        _openRead?.Record(plan.Operations.Where(operation => !failed.Contains(operation)));
-        foreach (IpvsOperation operation in plan.Operations)
+        IReadOnlyList<IpvsOperation> applied = failed.Count == 0 ? plan.Operations : [.. plan.Operations.Where(operation => !failed.Contains(operation))];
+        _openRead?.Record(applied);
+        foreach (IpvsOperation operation in applied)
         {
-            if (!failed.Contains(operation))
-            {
-                LogApplied(operation);
-                _metrics.RecordOperation(operation.Kind, drift: reasons == ReconcileReason.Resync);
-            }
+            LogApplied(operation);
+            _metrics.RecordOperation(operation.Kind, drift: reasons == ReconcileReason.Resync);
         }
 
         OwnershipRecord next = plan.NextOwnership;
@@ -316,7 +314,7 @@ internal sealed class Reconciler : IReconcilePass
         _lastCleanPass = failed.Count == 0 && desired.IsComplete ? new CleanPass(desired.State, plan.Issues) : null;
         Volatile.Write(ref _lastTable, failed.Count == 0
             ? expected
-            : KernelTableProjection.Apply(table, plan.Operations.Where(operation => !failed.Contains(operation))));
+            : KernelTableProjection.Apply(table, applied));
         if (_log.IsEnabled(LogEventLevel.Debug))
         {
             LogTiming(reasons, readKernel, plan, timing, [read, assemble, planning, vips, apply]);
