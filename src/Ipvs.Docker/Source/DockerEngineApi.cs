@@ -231,7 +231,12 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
     /// <summary>Writes events straight into the channel; <see cref="Progress{T}"/> would post them through a synchronization context.</summary>
     private sealed class EventSink(ChannelWriter<DockerEvent> writer) : IProgress<Message>
     {
-        public void Report(Message value) =>
-            writer.TryWrite(new DockerEvent(value.Type ?? string.Empty, value.Action ?? string.Empty, value.Actor?.ID ?? string.Empty));
+        public void Report(Message value)
+        {
+            string? container = null;
+            _ = value.Actor?.Attributes?.TryGetValue("container", out container);
+            writer.TryWrite(new DockerEvent(
+                value.Type ?? string.Empty, value.Action ?? string.Empty, value.Actor?.ID ?? string.Empty, container, DockerEvent.FromTimeNano(value.TimeNano)));
+        }
     }
 }

@@ -13,8 +13,17 @@ namespace Ipvs.Docker.Source;
 /// <remarks>
 /// A refresh after container events inspects just those containers and patches the last inventory (one request per
 /// container instead of a list and an inspect of everything: the list is most of the event-to-kernel latency); any
-/// other event (network, swarm service or node), a swarm task's container on a manager, the periodic timer and every
+/// other event (swarm service or node), a swarm task's container on a manager, the periodic timer and every
 /// reconnection take a full list.
+/// <para>
+/// A network (dis)connection names its container, and dockerd connects a container's networks inside the start (and
+/// disconnects them inside the exit), holding the container's lock until the <c>start</c> (or <c>die</c>) event is out.
+/// So the source inspects that container at once, in the background: dockerd answers as the start completes, which
+/// is as early as the start event itself reaches us, often earlier, and the answer refreshes the container without
+/// waiting for the event. When the <c>start</c> event comes first, the refresh awaits that inspect instead of sending
+/// another, if its answer shows the container running since a start between the two events (<c>State.StartedAt</c>);
+/// any other event for the container, or a full list issued meanwhile, discards it and inspects afresh.
+/// </para>
 /// <para>
 /// When Docker goes away the last snapshot stands: an unreachable engine is never reported as "no containers", which
 /// would tear down every Docker-declared service. The source reconnects with exponential backoff and relists once
@@ -37,8 +46,11 @@ public sealed class DockerSource
     private readonly Lock _pendingLock = new();
     private readonly HashSet<string> _pendingContainers = new(StringComparer.Ordinal);
     private bool _pendingFullList;
+    private readonly Dictionary<string, EarlyInspect> _early = new(StringComparer.Ordinal);
+    private long _fullListsIssued;
     private DockerInventory? _inventory;
     private long _relists;
+    private long _earlyAnswersUsed;
     private long _eventReceivedTicks;
 
     public DockerSource(IDockerApi api, DiscoveryOptions discovery, DockerSourceOptions options, TimeProvider time)
@@ -65,6 +77,9 @@ public sealed class DockerSource
 
     /// <summary>Refreshes (full lists and container inspects) done so far (for metrics; also lets tests see coalescing).</summary>
     public long Relists => Interlocked.Read(ref _relists);
+
+    /// <summary>Refreshes of a container served by the inspect its network event started (no request of their own).</summary>
+    public long EarlyAnswersUsed => Interlocked.Read(ref _earlyAnswersUsed);
 
     /// <summary>Runs until cancelled; Docker failures never end it.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -104,6 +119,7 @@ public sealed class DockerSource
         {
             _pendingContainers.Clear();
             _pendingFullList = false;
+            _early.Clear();
         }
 
         Task watch = PumpEventsAsync(changed.Writer, session.Token);
@@ -126,23 +142,42 @@ public sealed class DockerSource
         await Task.Yield();
         await foreach (DockerEvent dockerEvent in _api.WatchAsync(cancellationToken))
         {
-            if (dockerEvent.ChangesDeclarations)
+            if (!dockerEvent.ChangesDeclarations)
             {
-                lock (_pendingLock)
+                continue;
+            }
+
+            if (dockerEvent.NetworkedContainer is { } networked)
+            {
+                // Its answer triggers the refresh (InspectEarlyAsync).
+                StartEarlyInspect(networked, dockerEvent.Time, changed, cancellationToken);
+                continue;
+            }
+
+            lock (_pendingLock)
+            {
+                if (dockerEvent.Type == "container" && dockerEvent.ActorId.Length > 0)
                 {
-                    if (dockerEvent.Type == "container" && dockerEvent.ActorId.Length > 0)
+                    if (dockerEvent.Action == "start" && _early.TryGetValue(dockerEvent.ActorId, out EarlyInspect? early))
                     {
-                        _pendingContainers.Add(dockerEvent.ActorId);
+                        early.StartSeenAt = dockerEvent.Time ?? DateTimeOffset.MaxValue;
                     }
                     else
                     {
-                        _pendingFullList = true;
+                        // The container changed after that inspect was sent: its answer may predate the change.
+                        _early.Remove(dockerEvent.ActorId);
                     }
-                }
 
-                Interlocked.CompareExchange(ref _eventReceivedTicks, _time.GetUtcNow().UtcTicks, 0);
-                changed.TryWrite(true);
+                    _pendingContainers.Add(dockerEvent.ActorId);
+                }
+                else
+                {
+                    _pendingFullList = true;
+                }
             }
+
+            Interlocked.CompareExchange(ref _eventReceivedTicks, _time.GetUtcNow().UtcTicks, 0);
+            changed.TryWrite(true);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -233,8 +268,8 @@ public sealed class DockerSource
 
         long started = _time.GetTimestamp();
         DockerInventory inventory = !fullList && _inventory is { } known
-            ? await PatchAsync(known, containers, cancellationToken) ?? await _api.ListAsync(cancellationToken)
-            : await _api.ListAsync(cancellationToken);
+            ? await PatchAsync(known, containers, cancellationToken) ?? await ListAsync(cancellationToken)
+            : await ListAsync(cancellationToken);
         _inventory = inventory;
         Interlocked.Increment(ref _relists);
         DockerDeclarations declarations = DockerSnapshotBuilder.Build(inventory, _discovery);
@@ -260,7 +295,7 @@ public sealed class DockerSource
         var containers = inventory.Containers.ToDictionary(container => container.ID, StringComparer.Ordinal);
         foreach (string id in ids)
         {
-            ContainerInspectResponse? container = await _api.InspectContainerAsync(id, cancellationToken);
+            ContainerInspectResponse? container = await InspectAsync(id, cancellationToken);
             if (inventory.Swarm is not null && container?.Config?.Labels?.ContainsKey(SwarmTaskLabel) == true)
             {
                 return null;
@@ -279,6 +314,126 @@ public sealed class DockerSource
         }
 
         return inventory with { Containers = [.. containers.Values] };
+    }
+
+    private Task<DockerInventory> ListAsync(CancellationToken cancellationToken)
+    {
+        // Early inspects sent before this list may answer with an older state than it saw.
+        Interlocked.Increment(ref _fullListsIssued);
+        return _api.ListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Inspects a network event's container in the background; the answer, unless a later event or a full list made it
+    /// stale, marks the container for refresh and wakes the relist loop.
+    /// </summary>
+    private void StartEarlyInspect(string id, DateTimeOffset? networkEventAt, ChannelWriter<bool> changed, CancellationToken cancellationToken)
+    {
+        var early = new EarlyInspect(networkEventAt, Interlocked.Read(ref _fullListsIssued));
+        lock (_pendingLock)
+        {
+            _early[id] = early;
+        }
+
+        _ = InspectEarlyAsync(id, early, changed, cancellationToken);
+    }
+
+    private async Task InspectEarlyAsync(string id, EarlyInspect early, ChannelWriter<bool> changed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            early.Answer(await _api.InspectContainerAsync(id, cancellationToken));
+        }
+        catch (Exception)
+        {
+            // Whatever went wrong, the refresh inspects afresh and meets the failure itself.
+            early.Fail();
+        }
+
+        lock (_pendingLock)
+        {
+            if (!_early.TryGetValue(id, out EarlyInspect? current) || current != early)
+            {
+                return;
+            }
+
+            _pendingContainers.Add(id);
+        }
+
+        Interlocked.CompareExchange(ref _eventReceivedTicks, _time.GetUtcNow().UtcTicks, 0);
+        changed.TryWrite(true);
+    }
+
+    /// <summary>
+    /// The container as of now: the early inspect's answer when it is fresh enough (see <see cref="EarlyInspect.Covers"/>),
+    /// else a new inspect.
+    /// </summary>
+    private async Task<ContainerInspectResponse?> InspectAsync(string id, CancellationToken cancellationToken)
+    {
+        EarlyInspect? early;
+        lock (_pendingLock)
+        {
+            // One still in flight without a start event seen is waiting on a start that has not finished: not awaited here.
+            if (_early.TryGetValue(id, out early) && (early.IsAnswered || early.StartSeenAt is not null))
+            {
+                _early.Remove(id);
+            }
+            else
+            {
+                early = null;
+            }
+        }
+
+        if (early is not null && early.FullListsIssued == Interlocked.Read(ref _fullListsIssued))
+        {
+            (bool answered, ContainerInspectResponse? container) = await early.Answered;
+            if (answered && early.Covers(container))
+            {
+                Interlocked.Increment(ref _earlyAnswersUsed);
+                return container;
+            }
+        }
+
+        return await _api.InspectContainerAsync(id, cancellationToken);
+    }
+
+    /// <summary>An inspect sent when a network event named the container, ahead of the container's own events.</summary>
+    /// <param name="networkEventAt">Docker's time of that network event.</param>
+    /// <param name="fullListsIssued">Full lists issued before it was sent.</param>
+    private sealed class EarlyInspect(DateTimeOffset? networkEventAt, long fullListsIssued)
+    {
+        private readonly TaskCompletionSource<(bool Answered, ContainerInspectResponse? Container)> _answer =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long FullListsIssued => fullListsIssued;
+
+        /// <summary>Docker's time of a <c>start</c> event for the container received after it was sent, if any.</summary>
+        public DateTimeOffset? StartSeenAt { get; set; }
+
+        public bool IsAnswered => _answer.Task.IsCompleted;
+
+        /// <summary>Whether Docker answered, and with what (null: the container is gone); never throws.</summary>
+        public Task<(bool Answered, ContainerInspectResponse? Container)> Answered => _answer.Task;
+
+        public void Answer(ContainerInspectResponse? container) => _answer.TrySetResult((true, container));
+
+        public void Fail() => _answer.TrySetResult((false, null));
+
+        /// <summary>
+        /// Whether the answer shows the container as of every event since it was sent: none came, or only a start, and
+        /// the answer shows the container running since a start between the network event and that start event.
+        /// </summary>
+        public bool Covers(ContainerInspectResponse? container)
+        {
+            if (StartSeenAt is not { } startEvent)
+            {
+                return true;
+            }
+
+            return container is { State.Running: true } && networkEventAt is { } networkEvent
+                && DockerTime.TryParse(container.State.StartedAt, out DateTimeOffset startedAt)
+                && startedAt >= networkEvent && startedAt <= startEvent;
+        }
     }
 
     private static bool HasIpvsLabel(ContainerInspectResponse container) =>

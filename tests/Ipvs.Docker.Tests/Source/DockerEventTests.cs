@@ -26,6 +26,23 @@ public sealed class DockerEventTests
     public void ChangesDeclarations_ByTypeAndAction(string type, string action, bool expected) =>
         Assert.Equal(expected, new DockerEvent(type, action, "id").ChangesDeclarations);
 
+    [Theory]
+    [InlineData("network", "connect", "abc123", "abc123")]
+    [InlineData("network", "disconnect", "abc123", "abc123")]
+    [InlineData("network", "connect", "", null)]
+    [InlineData("network", "create", "abc123", null)]
+    [InlineData("container", "start", "abc123", null)]
+    public void NetworkedContainer_ByTypeActionAndAttribute(string type, string action, string container, string? expected) =>
+        Assert.Equal(expected, new DockerEvent(type, action, "id", container).NetworkedContainer);
+
+    [Fact]
+    public void FromTimeNano_DockersNanoseconds_TruncatesToTicks()
+    {
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 13, 43, 8, TimeSpan.Zero).AddTicks(9343982), DockerEvent.FromTimeNano(1795614188934398292));
+        Assert.Null(DockerEvent.FromTimeNano(null));
+        Assert.Null(DockerEvent.FromTimeNano(0));
+    }
+
     [Fact]
     public void ChangesDeclarations_CapturedEventStream_KeepsLifecycleAndDropsHealthcheckExecs()
     {

@@ -32,6 +32,16 @@ public sealed class DockerSourceTests : IAsyncDisposable
 
     private static DockerInventory Inventory(params string[] fixtures) => new([.. fixtures.Select(DockerFixtures.Container)]);
 
+    // Fixtures/web-front.json started at 13:43:17.885011284Z.
+    private static readonly DateTimeOffset BeforeFrontStarted = new(2026, 11, 25, 13, 43, 10, TimeSpan.Zero);
+    private static readonly DateTimeOffset AfterFrontStarted = new(2026, 11, 25, 13, 43, 18, TimeSpan.Zero);
+
+    private static DockerEvent ConnectFront(DateTimeOffset at) => new("network", "connect", "f00dfeed0001", "93126d2a7405", at);
+
+    private static DockerEvent StartFront(DateTimeOffset at) => new("container", "start", "93126d2a7405", Time: at);
+
+    private string?[] ServiceNames() => [.. _source.Current!.Declarations.Services.Select(service => service.Source.Name).Order(StringComparer.Ordinal)];
+
     private async Task StartConnectedAsync(params string[] fixtures)
     {
         _api.SetInventory(Inventory(fixtures));
@@ -117,7 +127,7 @@ public sealed class DockerSourceTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RunAsync_NetworkEvent_TakesAFullList()
+    public async Task RunAsync_NetworkEventWithoutAContainer_TakesAFullList()
     {
         await StartConnectedAsync("web-bridge");
         await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
@@ -128,6 +138,100 @@ public sealed class DockerSourceTests : IAsyncDisposable
         await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the network event is relisted");
         Assert.Equal(2, _api.Lists);
         Assert.Equal(0, _api.Inspects);
+    }
+
+    [Fact]
+    public async Task RunAsync_NetworkConnect_InspectsThatContainerAndRefreshesOnTheAnswer()
+    {
+        await StartConnectedAsync("web-bridge");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.SetInventory(Inventory("web-bridge", "web-front"));
+
+        // No start event: the inspect's answer alone brings the container in.
+        _api.Push(ConnectFront(BeforeFrontStarted));
+
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the answer is refreshed");
+        Assert.Equal(1, _api.Lists);
+        Assert.Equal(1, _api.Inspects);
+        Assert.Equal(1, _source.EarlyAnswersUsed);
+        Assert.Equal(["web-bridge", "web-front"], ServiceNames());
+    }
+
+    [Fact]
+    public async Task RunAsync_StartEventBeforeTheAnswer_AwaitsTheNetworkEventsInspect()
+    {
+        await StartConnectedAsync("web-bridge");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.HoldInspects();
+
+        _api.Push(ConnectFront(BeforeFrontStarted));
+        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+        _api.Push(StartFront(AfterFrontStarted));
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(100));
+        _api.SetInventory(Inventory("web-bridge", "web-front"));
+        _api.ReleaseInspects();
+
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the start is refreshed");
+        Assert.Equal(1, _api.Inspects);
+        Assert.Equal(1, _source.EarlyAnswersUsed);
+        Assert.Equal(["web-bridge", "web-front"], ServiceNames());
+    }
+
+    [Fact]
+    public async Task RunAsync_StartEventAndAnAnswerFromAnEarlierRun_InspectsAgain()
+    {
+        await StartConnectedAsync("web-bridge");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.HoldInspects();
+
+        // The container's StartedAt (13:43:17.885) precedes the network event: the answer cannot show this start.
+        _api.Push(ConnectFront(AfterFrontStarted));
+        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+        _api.Push(StartFront(AfterFrontStarted.AddSeconds(1)));
+        _api.SetInventory(Inventory("web-bridge", "web-front"));
+        _api.ReleaseInspects();
+
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the start is refreshed");
+        Assert.Equal(2, _api.Inspects);
+        Assert.Equal(0, _source.EarlyAnswersUsed);
+    }
+
+    [Fact]
+    public async Task RunAsync_AnotherEventAfterTheNetworkEvent_DiscardsItsAnswerAndInspectsAgain()
+    {
+        await StartConnectedAsync("web-bridge", "web-front");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.HoldInspects();
+
+        _api.Push(new DockerEvent("network", "disconnect", "f00dfeed0001", "93126d2a7405", AfterFrontStarted));
+        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+        _api.Push(new DockerEvent("container", "die", "93126d2a7405", Time: AfterFrontStarted.AddSeconds(1)));
+        await Eventually.TrueAsync(() => _api.Inspects == 2, "the die event's own inspect is sent");
+        _api.SetInventory(Inventory("web-bridge"));
+        _api.ReleaseInspects();
+
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the die is refreshed");
+        Assert.Equal(0, _source.EarlyAnswersUsed);
+        Assert.Equal(["web-bridge"], ServiceNames());
+    }
+
+    [Fact]
+    public async Task RunAsync_FullListAfterTheNetworkEvent_DiscardsItsAnswer()
+    {
+        await StartConnectedAsync("web-bridge");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.HoldInspects();
+
+        _api.Push(ConnectFront(BeforeFrontStarted));
+        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+        _api.SetInventory(Inventory("web-bridge", "web-front"));
+        await Eventually.AdvanceAsync(_time, _options.RelistInterval);
+        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the periodic list sees the container");
+        _api.ReleaseInspects();
+
+        await Eventually.TrueAsync(() => _api.Inspects == 2, "the answer, older than the list, is replaced by an inspect");
+        Assert.Equal(0, _source.EarlyAnswersUsed);
+        Assert.Equal(2, _source.Current!.Revision);
     }
 
     [Fact]

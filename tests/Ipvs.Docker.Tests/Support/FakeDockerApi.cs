@@ -15,6 +15,7 @@ internal sealed class FakeDockerApi : IDockerApi
     private bool _down;
     private int _lists;
     private int _inspects;
+    private TaskCompletionSource? _held;
 
     public int Lists => Volatile.Read(ref _lists);
 
@@ -81,15 +82,50 @@ internal sealed class FakeDockerApi : IDockerApi
     /// <summary>Containers inspected one by one so far.</summary>
     public int Inspects => Volatile.Read(ref _inspects);
 
-    /// <summary>Finds the container in the current inventory by id or id prefix (the tests' events use short ids).</summary>
-    public Task<ContainerInspectResponse?> InspectContainerAsync(string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inspects from now on wait until <see cref="ReleaseInspects"/>, as dockerd's do while it holds a starting container's
+    /// lock; they then answer from the inventory as it is at the release.
+    /// </summary>
+    public void HoldInspects()
     {
         lock (_lock)
         {
+            _held ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public void ReleaseInspects()
+    {
+        TaskCompletionSource? held;
+        lock (_lock)
+        {
+            held = _held;
+            _held = null;
+        }
+
+        held?.SetResult();
+    }
+
+    /// <summary>Finds the container in the current inventory by id or id prefix (the tests' events use short ids).</summary>
+    public async Task<ContainerInspectResponse?> InspectContainerAsync(string id, CancellationToken cancellationToken)
+    {
+        Task? held;
+        lock (_lock)
+        {
             Interlocked.Increment(ref _inspects);
+            held = _held?.Task;
+        }
+
+        if (held is not null)
+        {
+            await held.WaitAsync(cancellationToken);
+        }
+
+        lock (_lock)
+        {
             return _down
-                ? Task.FromException<ContainerInspectResponse?>(new DockerUnavailableException("Connection refused (/var/run/docker.sock)"))
-                : Task.FromResult(_inventory.Containers.FirstOrDefault(container => container.ID.StartsWith(id, StringComparison.Ordinal)));
+                ? throw new DockerUnavailableException("Connection refused (/var/run/docker.sock)")
+                : _inventory.Containers.FirstOrDefault(container => container.ID.StartsWith(id, StringComparison.Ordinal));
         }
     }
 

@@ -10,7 +10,7 @@ internal sealed record FakeDockerRequest(string Method, string Path, string Quer
     public override string ToString() => $"{Method} {Path}";
 }
 
-/// <summary>A canned answer: a status and a JSON body, or a stream that sends headers and then stays open (<c>/events</c>).</summary>
+/// <summary>A canned answer: a status and a JSON body, or a stream that sends headers (and the body as one chunk, if any) and then stays open (<c>/events</c>).</summary>
 internal sealed record FakeDockerResponse(int Status, string Body, bool Streams = false)
 {
     public static FakeDockerResponse Json(string body) => new(200, body);
@@ -147,6 +147,11 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
                     await connection.SendAsync(Encoding.UTF8.GetBytes(Format(response, request.ClosesConnection)), SocketFlags.None, _stop.Token);
                     if (response.Streams)
                     {
+                        if (response.Body.Length > 0)
+                        {
+                            await connection.SendAsync(Encoding.UTF8.GetBytes(Chunk(response.Body)), SocketFlags.None, _stop.Token);
+                        }
+
                         await Task.Delay(Timeout.Infinite, _stop.Token);
                     }
 
@@ -210,6 +215,9 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
             ? head.Append("Transfer-Encoding: chunked\r\n\r\n").ToString()
             : head.Append("Content-Length: ").Append(Encoding.UTF8.GetByteCount(response.Body)).Append("\r\n\r\n").Append(response.Body).ToString();
     }
+
+    private static string Chunk(string data) =>
+        $"{Encoding.UTF8.GetByteCount(data).ToString("x", System.Globalization.CultureInfo.InvariantCulture)}\r\n{data}\r\n";
 
     private static string Reason(int status) => status switch
     {
