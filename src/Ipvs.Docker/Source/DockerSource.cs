@@ -22,8 +22,8 @@ namespace Ipvs.Docker.Source;
 /// is as early as the start event itself reaches us, often earlier, and the answer refreshes the container without
 /// waiting for the event. When the <c>start</c> event comes first, the refresh awaits that inspect instead of sending
 /// another, if its answer shows the container running since a start between the two events (<c>State.StartedAt</c>);
-/// likewise a <c>die</c> event after a disconnect (<c>State.FinishedAt</c>). Any other event for the container, or a
-/// full list issued meanwhile, discards the answer and inspects afresh.
+/// any other event for the container, or a full list issued meanwhile, discards the answer and inspects afresh. (On
+/// the way down dockerd 20.10 sends <c>die</c> before the <c>disconnect</c>: the die's own inspect serves there.)
 /// </para>
 /// <para>
 /// When Docker goes away the last snapshot stands: an unreachable engine is never reported as "no containers", which
@@ -160,9 +160,9 @@ public sealed class DockerSource
             {
                 if (dockerEvent.Type == "container" && dockerEvent.ActorId.Length > 0)
                 {
-                    if (dockerEvent.Action is "start" or "die" && _early.TryGetValue(dockerEvent.ActorId, out EarlyInspect? early))
+                    if (dockerEvent.Action == "start" && _early.TryGetValue(dockerEvent.ActorId, out EarlyInspect? early))
                     {
-                        early.Lifecycle = (dockerEvent.Action, dockerEvent.Time ?? DateTimeOffset.MaxValue);
+                        early.StartSeenAt = dockerEvent.Time ?? DateTimeOffset.MaxValue;
                     }
                     else
                     {
@@ -375,8 +375,8 @@ public sealed class DockerSource
         EarlyInspect? early;
         lock (_pendingLock)
         {
-            // One still in flight with no start or exit seen waits on a start or exit not done yet: not awaited here.
-            if (_early.TryGetValue(id, out early) && (early.IsAnswered || early.Lifecycle is not null))
+            // One still in flight with no start event seen waits on a start not done yet: not awaited here.
+            if (_early.TryGetValue(id, out early) && (early.IsAnswered || early.StartSeenAt is not null))
             {
                 _early.Remove(id);
             }
@@ -409,8 +409,8 @@ public sealed class DockerSource
 
         public long FullListsIssued => fullListsIssued;
 
-        /// <summary>The last <c>start</c> or <c>die</c> event for the container received after it was sent, with Docker's time.</summary>
-        public (string Action, DateTimeOffset At)? Lifecycle { get; set; }
+        /// <summary>Docker's time of a <c>start</c> event for the container received after it was sent, if any.</summary>
+        public DateTimeOffset? StartSeenAt { get; set; }
 
         public bool IsAnswered => _answer.Task.IsCompleted;
 
@@ -422,29 +422,14 @@ public sealed class DockerSource
         public void Fail() => _answer.TrySetResult((false, null));
 
         /// <summary>
-        /// Whether the answer shows the container as of every event since it was sent: none came, or only starts and
-        /// exits, and the answer was taken after the last of them: it shows the container running since a start, or
-        /// stopped since an exit, between the network event and that event (or gone, after an exit).
+        /// Whether the answer shows the container as of every event since it was sent: none came, or only a start, and
+        /// the answer shows the container running since a start between the network event and that start event.
         /// </summary>
-        public bool Covers(ContainerInspectResponse? container)
-        {
-            if (Lifecycle is not (string action, DateTimeOffset eventAt))
-            {
-                return true;
-            }
-
-            if (networkEventAt is not { } networkEvent)
-            {
-                return false;
-            }
-
-            return action == "start"
-                ? container is { State.Running: true } && Between(container.State.StartedAt, networkEvent, eventAt)
-                : container is null || Between(container.State?.FinishedAt, networkEvent, eventAt);
-        }
-
-        private static bool Between(string? stamp, DateTimeOffset first, DateTimeOffset last) =>
-            DockerTime.TryParse(stamp, out DateTimeOffset time) && time >= first && time <= last;
+        public bool Covers(ContainerInspectResponse? container) =>
+            StartSeenAt is not { } startEvent
+            || (container is { State.Running: true } && networkEventAt is { } networkEvent
+                && DockerTime.TryParse(container.State.StartedAt, out DateTimeOffset startedAt)
+                && startedAt >= networkEvent && startedAt <= startEvent);
     }
 
     private static bool HasIpvsLabel(ContainerInspectResponse container) =>

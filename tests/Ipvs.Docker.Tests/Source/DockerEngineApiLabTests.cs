@@ -59,6 +59,9 @@ public sealed class DockerEngineApiLabTests
             await WaitAsync(() => ServerCount(source) == 3, TimeSpan.FromSeconds(120), source, "three real servers");
             long revision = source.Current!.Revision;
 
+            // Each start was served by the inspect its network connect event started, not by one of its own.
+            Assert.Equal(3, source.EarlyAnswersUsed);
+
             await docker.Containers.KillContainerAsync(_names[1], new ContainerKillParameters(), cancel);
 
             await WaitAsync(() => ServerCount(source) == 2, TimeSpan.FromSeconds(60), source, "two real servers");

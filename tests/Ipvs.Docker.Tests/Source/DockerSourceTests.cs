@@ -41,15 +41,6 @@ public sealed class DockerSourceTests : IAsyncDisposable
 
     private static DockerEvent StartFront(DateTimeOffset at) => new("container", "start", "93126d2a7405", Time: at);
 
-    private static ContainerInspectResponse Exited(string fixture, string finishedAt)
-    {
-        ContainerInspectResponse container = DockerFixtures.Container(fixture);
-        container.State!.Running = false;
-        container.State.Status = "exited";
-        container.State.FinishedAt = finishedAt;
-        return container;
-    }
-
     private string?[] ServiceNames() => [.. _source.Current!.Declarations.Services.Select(service => service.Source.Name).Order(StringComparer.Ordinal)];
 
     private async Task StartConnectedAsync(params string[] fixtures)
@@ -223,46 +214,6 @@ public sealed class DockerSourceTests : IAsyncDisposable
         _api.ReleaseInspects();
 
         await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the pause is refreshed");
-        Assert.Equal(0, _source.EarlyAnswersUsed);
-    }
-
-    [Fact]
-    public async Task RunAsync_DieEventBeforeTheDisconnectsAnswer_AwaitsIt()
-    {
-        await StartConnectedAsync("web-bridge", "web-front");
-        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
-        _api.HoldInspects();
-        var exitedAt = new DateTimeOffset(2026, 11, 25, 13, 50, 0, TimeSpan.Zero);
-
-        _api.Push(new DockerEvent("network", "disconnect", "f00dfeed0001", "93126d2a7405", exitedAt.AddSeconds(-1)));
-        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
-        _api.Push(new DockerEvent("container", "die", "93126d2a7405", Time: exitedAt.AddMilliseconds(5)));
-        await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(100));
-        _api.SetInventory(new([DockerFixtures.Container("web-bridge"), Exited("web-front", "2026-11-25T13:50:00.001234567Z")]));
-        _api.ReleaseInspects();
-
-        await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the exit is refreshed");
-        Assert.Equal(1, _api.Inspects);
-        Assert.Equal(1, _source.EarlyAnswersUsed);
-        Assert.Equal(["web-bridge"], ServiceNames());
-    }
-
-    [Fact]
-    public async Task RunAsync_DieEventAndAnAnswerFromBeforeThatExit_InspectsAgain()
-    {
-        await StartConnectedAsync("web-bridge", "web-front");
-        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
-        _api.HoldInspects();
-        var exitedAt = new DateTimeOffset(2026, 11, 25, 13, 50, 0, TimeSpan.Zero);
-
-        _api.Push(new DockerEvent("network", "disconnect", "f00dfeed0001", "93126d2a7405", exitedAt.AddSeconds(-1)));
-        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
-        _api.Push(new DockerEvent("container", "die", "93126d2a7405", Time: exitedAt.AddMilliseconds(5)));
-        await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(100));
-        // Still running, as if answered before the exit: the die event needs an inspect of its own.
-        _api.ReleaseInspects();
-
-        await Eventually.TrueAsync(() => _api.Inspects == 2, "the die event is inspected afresh");
         Assert.Equal(0, _source.EarlyAnswersUsed);
     }
 
