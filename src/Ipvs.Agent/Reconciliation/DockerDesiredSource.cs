@@ -48,10 +48,11 @@ internal sealed class DockerDesiredSource(DockerSource source, ILogger log) : ID
             await foreach (DockerSnapshot snapshot in source.Snapshots.ReadAllAsync(cancellationToken))
             {
                 // Logged before the pass is requested, so that the line precedes the changes it causes.
-                log.Information("Docker snapshot {Revision}: {Services} declarations, {Problems} problems; listed in {ListMs:0.0} ms, {SinceEventMs} ms after the event",
+                log.Information("Docker snapshot {Revision}: {Services} declarations, {Problems} problems; listed in {ListMs:0.0} ms, {SinceEventMs} ms after the change arrived, {EarlyAnswers} containers from a network event's inspect",
                     snapshot.Revision, snapshot.Declarations.Services.Count, snapshot.Declarations.Errors.Count + snapshot.Declarations.Conflicts.Count,
                     snapshot.ListDuration.TotalMilliseconds,
-                    snapshot.EventReceivedAt is { } received ? (snapshot.TakenAt - received).TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-");
+                    snapshot.EventReceivedAt is { } received ? (snapshot.TakenAt - received).TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-",
+                    snapshot.EarlyAnswers);
                 changed();
             }
         }

@@ -7,8 +7,11 @@ namespace Ipvs.Docker.Source;
 /// <param name="TakenAt">When the list that produced it finished.</param>
 /// <param name="Declarations">The declarations, errors and conflicts.</param>
 /// <param name="ListDuration">How long the list took (Engine API requests and building the declarations).</param>
-/// <param name="EventReceivedAt">When the first event behind this list arrived; null for the first list and periodic ones.</param>
-public sealed record DockerSnapshot(long Revision, DateTimeOffset TakenAt, DockerDeclarations Declarations, TimeSpan ListDuration = default, DateTimeOffset? EventReceivedAt = null);
+/// <param name="EventReceivedAt">When the first change behind this refresh arrived (an event, or the answer to the inspect a
+/// network event started); null for the first list and periodic ones.</param>
+/// <param name="EarlyAnswers">Containers this refresh took from the inspect their network event started (no request of their own).</param>
+public sealed record DockerSnapshot(
+    long Revision, DateTimeOffset TakenAt, DockerDeclarations Declarations, TimeSpan ListDuration = default, DateTimeOffset? EventReceivedAt = null, int EarlyAnswers = 0);
 
 public enum DockerConnectionStatus
 {

@@ -269,6 +269,7 @@ public sealed class DockerSource
         }
 
         long started = _time.GetTimestamp();
+        long earlyBefore = EarlyAnswersUsed;
         DockerInventory inventory = !fullList && _inventory is { } known
             ? await PatchAsync(known, containers, cancellationToken) ?? await ListAsync(cancellationToken)
             : await ListAsync(cancellationToken);
@@ -282,7 +283,7 @@ public sealed class DockerSource
         }
 
         var snapshot = new DockerSnapshot((previous?.Revision ?? 0) + 1, _time.GetUtcNow(), declarations, _time.GetElapsedTime(started),
-            eventTicks == 0 ? null : new DateTimeOffset(eventTicks, TimeSpan.Zero));
+            eventTicks == 0 ? null : new DateTimeOffset(eventTicks, TimeSpan.Zero), (int)(EarlyAnswersUsed - earlyBefore));
         Volatile.Write(ref _current, snapshot);
         _snapshots.Writer.TryWrite(snapshot);
     }

@@ -124,6 +124,7 @@ public sealed class DockerSourceTests : IAsyncDisposable
         await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the events are refreshed");
         Assert.Equal(1, _api.Lists);
         Assert.Equal(2, _api.Inspects);
+        Assert.Equal(0, _source.Current!.EarlyAnswers);
         Assert.Equal(["web-bridge", "web-healthy"], _source.Current!.Declarations.Services.Select(service => service.Source.Name).Order(StringComparer.Ordinal));
     }
 
@@ -155,6 +156,8 @@ public sealed class DockerSourceTests : IAsyncDisposable
         Assert.Equal(1, _api.Lists);
         Assert.Equal(1, _api.Inspects);
         Assert.Equal(1, _source.EarlyAnswersUsed);
+        Assert.Equal(1, _source.Current!.EarlyAnswers);
+        Assert.NotNull(_source.Current.EventReceivedAt);
         Assert.Equal(["web-bridge", "web-front"], ServiceNames());
     }
 
