@@ -9,10 +9,10 @@ namespace Ipvs.Agent.Logging;
 
 /// <summary>The daemon's Serilog logger: human lines by default, compact JSON with <c>--log-format json</c>; the level can change at run time.</summary>
 /// <remarks>
-/// Lines are written by a background thread: a container start's pass logs before it asks for the kernel change, and
-/// must not wait while journald (or a slow disk behind a redirected stdout) takes the line; measured in the lab, a
-/// synchronous write held the event path up to 25 ms. A full queue (10k lines, e.g. a large table's first load) blocks
-/// rather than drops: the log is the agent's record of every change.
+/// Lines are written by a background thread: the event path logs (the Docker snapshot, then each change) before and
+/// while it changes the kernel, and must not wait while journald, or a slow disk behind a redirected stdout, takes a
+/// line. A full queue (10k lines, e.g. a large table's first load) blocks rather than drops: the log is the agent's
+/// record of every change.
 /// </remarks>
 internal static class AgentLogging
 {
