@@ -144,7 +144,9 @@ public sealed class IpvsClient : IDisposable
 
     /// <summary>
     /// The whole table: one service dump, then one real-server dump per service (a socket runs one dump at a time),
-    /// each service and each real server of a service once. A service deleted by someone else between the two is left out.
+    /// each service and each real server of a service once. A service deleted by someone else between the two is left
+    /// out where the kernel answers its real-server dump with ESRCH; Linux 6.1 answers it with an empty dump instead, so
+    /// there it comes back without real servers.
     /// </summary>
     public List<IpvsServiceSnapshot> ListAll(Action<NetlinkDecodeException>? onUnreadable = null)
     {
