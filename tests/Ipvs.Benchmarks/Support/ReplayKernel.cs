@@ -147,24 +147,25 @@ internal sealed class ReplayKernel : INetlinkTransport
         return [.. chunks];
     }
 
-    private static byte[] FamilyReply() => Build((ref NetlinkWriter w) =>
+    /// <summary>The controller's answer to the family lookup, with what the client reads of it.</summary>
+    private static byte[] FamilyReply() => Reply(GenericNetlinkKernel.GENL_ID_CTRL, GenericNetlinkKernel.CTRL_CMD_NEWFAMILY, (ref NetlinkWriter w) =>
     {
-        int start = w.BeginMessage(GenericNetlinkKernel.GENL_ID_CTRL, 0, 0, Port);
-        w.WriteGenericHeader(GenericNetlinkKernel.CTRL_CMD_NEWFAMILY, 2);
         w.WriteU16(GenericNetlinkKernel.CTRL_ATTR_FAMILY_ID, FamilyId);
         w.WriteString(GenericNetlinkKernel.CTRL_ATTR_FAMILY_NAME, IpvsKernel.IPVS_GENL_NAME);
-        w.WriteU32(GenericNetlinkKernel.CTRL_ATTR_VERSION, 1);
-        w.WriteU32(GenericNetlinkKernel.CTRL_ATTR_HDRSIZE, 0);
-        w.WriteU32(GenericNetlinkKernel.CTRL_ATTR_MAXATTR, 6);
-        w.EndMessage(start);
     });
 
-    private static byte[] InfoReply() => Build((ref NetlinkWriter w) =>
+    private static byte[] InfoReply() => Reply(FamilyId, IpvsKernel.IPVS_CMD_GET_INFO, (ref NetlinkWriter w) =>
     {
-        int start = w.BeginMessage(FamilyId, 0, 0, Port);
-        w.WriteGenericHeader(IpvsKernel.IPVS_CMD_GET_INFO, IpvsKernel.IPVS_GENL_VERSION);
         w.WriteU32(IpvsKernel.IPVS_INFO_ATTR_VERSION, IpvsKernel.IP_VS_VERSION_CODE);
         w.WriteU32(IpvsKernel.IPVS_INFO_ATTR_CONN_TAB_SIZE, 4096);
+    });
+
+    /// <summary>A generic netlink message of <paramref name="type"/> and <paramref name="command"/> with the attributes <paramref name="attributes"/> writes.</summary>
+    private static byte[] Reply(ushort type, byte command, Encoder attributes) => Build((ref NetlinkWriter w) =>
+    {
+        int start = w.BeginMessage(type, 0, 0, Port);
+        w.WriteGenericHeader(command, 1);
+        attributes(ref w);
         w.EndMessage(start);
     });
 
