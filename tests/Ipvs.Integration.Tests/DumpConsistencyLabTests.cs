@@ -29,31 +29,18 @@ public sealed class DumpConsistencyLabTests(ITestOutputHelper output)
     [Fact]
     public async Task ListAll_ServicesAddedBehindTheWalkBetweenChunks_RawDumpRepeatsEntriesAndListAllReturnsEachOnce()
     {
-        await using LabNamespace lab = await LabNamespace.CreateAsync("dump-add");
-        (IpvsClient opened, DumpTap tap) = DumpTap.Open(lab.Path);
-        using IpvsClient client = opened;
-        using IpvsClient other = IpvsClient.OpenInNamespace(lab.Path);
+        await using TappedNamespace lab = await TappedNamespace.CreateAsync("dump-add");
+        (IpvsClient client, DumpTap tap) = (lab.Client, lab.Tap);
         List<(VirtualService Service, RealServer Server)> table = ServiceHash.Table(Services);
         client.Apply([.. table.SelectMany(entry => new[] { IpvsCommand.AddService(entry.Service), IpvsCommand.AddDestination(entry.Service.Key, entry.Server) })]).ThrowIfFailed();
         HashSet<VirtualServiceKey> loaded = [.. table.Select(entry => entry.Service.Key)];
         await tap.WaitForQuietAsync(client, Services, Quiet);
         long droppedBefore = client.RepeatedEntriesDropped;
-
-        // Services in the hash buckets of services the dump already listed sit before its resume point.
-        List<VirtualServiceKey> added = [];
-        tap.AfterFirstChunkOfNextDump(IpvsKernel.IPVS_CMD_GET_SERVICE, () =>
-        {
-            foreach (VirtualServiceKey dumped in tap.DumpedServices.Take(Changes))
-            {
-                VirtualServiceKey sibling = ServiceHash.BucketSibling(dumped);
-                other.AddService(VirtualService.Create(sibling, "rr"));
-                added.Add(sibling);
-            }
-        });
+        List<VirtualServiceKey> added = lab.AddServicesBehindNextDump(Changes);
 
         List<IpvsServiceSnapshot> listed = client.ListAll();
         List<VirtualServiceKey> raw = [.. tap.DumpedServices];
-        VirtualServiceKey[] repeated = [.. raw.GroupBy(key => key).Where(group => group.Count() > 1).Select(group => group.Key)];
+        VirtualServiceKey[] repeated = DumpTap.Repeats(raw);
         VirtualServiceKey[] keys = [.. listed.Select(snapshot => snapshot.Service.Service.Key)];
         HashSet<VirtualServiceKey> afterwards = [.. client.ListServices().Select(entry => entry.Service.Key)];
         Report($"dump-consistency add: {Services} services dumped in {tap.ServiceDumpChunks} datagrams; after datagram 1 added {added.Count} services " +
@@ -76,10 +63,8 @@ public sealed class DumpConsistencyLabTests(ITestOutputHelper output)
     [Fact]
     public async Task ListDestinations_ServersAddedBehindTheWalkBetweenChunks_RawDumpRepeatsEntriesAndEachServerComesOnce()
     {
-        await using LabNamespace lab = await LabNamespace.CreateAsync("dump-dest");
-        (IpvsClient opened, DumpTap tap) = DumpTap.Open(lab.Path);
-        using IpvsClient client = opened;
-        using IpvsClient other = IpvsClient.OpenInNamespace(lab.Path);
+        await using TappedNamespace lab = await TappedNamespace.CreateAsync("dump-dest");
+        (IpvsClient client, DumpTap tap) = (lab.Client, lab.Tap);
         VirtualServiceKey service = VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.50.0.1"), 80);
         RealServer[] servers = [.. Enumerable.Range(0, Servers)
             .Select(index => new RealServer(NetAddress.Parse($"10.60.{index / 250}.{(index % 250) + 1}"), 8080, ForwardingMethod.Masquerade, 1))];
@@ -92,14 +77,14 @@ public sealed class DumpConsistencyLabTests(ITestOutputHelper output)
             for (int index = 1; index <= Changes; index++)
             {
                 var server = new RealServer(NetAddress.Parse($"10.61.0.{index}"), 8080, ForwardingMethod.Masquerade, 1);
-                other.AddDestination(service, server);
+                lab.Other.AddDestination(service, server);
                 added.Add(server.Key);
             }
         });
 
         List<RealServerEntry> listed = client.ListDestinations(service);
         List<RealServerKey> raw = [.. tap.DumpedServers];
-        RealServerKey[] repeated = [.. raw.GroupBy(key => key).Where(group => group.Count() > 1).Select(group => group.Key)];
+        RealServerKey[] repeated = DumpTap.Repeats(raw);
         RealServerKey[] keys = [.. listed.Select(entry => entry.Server.Key)];
         HashSet<RealServerKey> afterwards = [.. client.ListDestinations(service).Select(entry => entry.Server.Key)];
         Report($"dump-consistency real servers: {Servers} real servers dumped in {tap.ServerDumpChunks} datagrams; after datagram 1 added {added.Count}; " +

@@ -8,8 +8,6 @@ using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
 using Ipvs.Integration.Tests.Agent.Support;
 using Ipvs.Integration.Tests.Support;
-using Ipvs.Netlink.Client;
-using Ipvs.Netlink.Kernel;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -36,22 +34,13 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Run_ResyncReadListsServicesTwice_PassSucceedsWithNothingToDo()
     {
-        await using LabNamespace lab = await LabNamespace.CreateAsync("stale-repeat");
-        (Reconciler reconciler, KernelGateway gateway, DumpTap tap) = StartAgent(lab);
-        using KernelGateway kernel = gateway;
-        using IpvsClient other = IpvsClient.OpenInNamespace(lab.Path);
-        await tap.WaitForQuietAsync(gateway.Client, Services, Quiet);
-        tap.AfterFirstChunkOfNextDump(IpvsKernel.IPVS_CMD_GET_SERVICE, () =>
-        {
-            foreach (VirtualServiceKey dumped in tap.DumpedServices.Take(Changes))
-            {
-                other.AddService(VirtualService.Create(ServiceHash.BucketSibling(dumped), "rr"));
-            }
-        });
+        await using TappedNamespace lab = await TappedNamespace.CreateAsync("stale-repeat");
+        Reconciler reconciler = await StartAgentAsync(lab);
+        lab.AddServicesBehindNextDump(Changes);
 
         // Before the client dropped repeats, this read failed the pass: "Virtual service ... appears twice".
         ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, readKernel: true);
-        VirtualServiceKey[] repeated = [.. tap.DumpedServices.GroupBy(key => key).Where(group => group.Count() > 1).Select(group => group.Key)];
+        VirtualServiceKey[] repeated = DumpTap.Repeats(lab.Tap.DumpedServices);
         Report($"stale-read repeat: the resync read's raw dump listed {string.Join(", ", repeated)} twice; the pass planned {resync.Plan.Operations.Count} operations, " +
             $"{resync.Outcome.Failures.Count} failed, stale read: {resync.StaleRead}");
 
@@ -64,29 +53,16 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Run_ResyncReadMissesOwnedServices_StaleReadThenTheNextPassReadsTheKernelAndRepairs()
     {
-        await using LabNamespace lab = await LabNamespace.CreateAsync("stale-miss");
-        (Reconciler reconciler, KernelGateway gateway, DumpTap tap) = StartAgent(lab);
-        using KernelGateway kernel = gateway;
-        using IpvsClient other = IpvsClient.OpenInNamespace(lab.Path);
-        await tap.WaitForQuietAsync(gateway.Client, Services, Quiet);
-
-        // Deleting services the dump already listed moves its resume point back: as many services are never listed.
-        List<VirtualServiceKey> deleted = [];
-        tap.AfterFirstChunkOfNextDump(IpvsKernel.IPVS_CMD_GET_SERVICE, () =>
-        {
-            foreach (VirtualServiceKey dumped in tap.DumpedServices.Take(Changes))
-            {
-                other.DeleteService(dumped);
-                deleted.Add(dumped);
-            }
-        });
+        await using TappedNamespace lab = await TappedNamespace.CreateAsync("stale-miss");
+        Reconciler reconciler = await StartAgentAsync(lab);
+        List<VirtualServiceKey> deleted = lab.DeleteServicesBehindNextDump(Changes);
 
         ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, readKernel: true);
-        HashSet<VirtualServiceKey> missed = [.. other.ListServices().Select(entry => entry.Service.Key).Except(tap.DumpedServices)];
+        HashSet<VirtualServiceKey> missed = [.. lab.Other.ListServices().Select(entry => entry.Service.Key).Except(lab.Tap.DumpedServices)];
         bool projectionDropped = reconciler.LastTable is null;
         string[] warnings = [.. _log.Messages(LogEventLevel.Warning)];
         ReconcileReport next = reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
-        HashSet<VirtualServiceKey> final = [.. other.ListServices().Select(entry => entry.Service.Key)];
+        HashSet<VirtualServiceKey> final = [.. lab.Other.ListServices().Select(entry => entry.Service.Key)];
         Report($"stale-read miss: deleted {string.Join(", ", deleted)} after datagram 1; the raw dump never listed the existing {string.Join(", ", missed)}; " +
             $"the pass: {stale.Outcome.Failures.Count} refused ({string.Join(", ", stale.Outcome.Failures.Select(failure => $"{Reconciler.ChangeName(failure.Operation.Kind)} {failure.Operation.ServiceKey}: {failure.Kind}"))}), stale read: {stale.StaleRead}, " +
             $"errors logged: {_log.Messages(LogEventLevel.Error).Count()}, warning: {string.Join(" | ", warnings)}; " +
@@ -114,29 +90,23 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _scratch.Dispose();
 
-    /// <summary>The agent's reconciler on a tapped socket, after a startup pass that created and owns the whole table.</summary>
-    private (Reconciler Reconciler, KernelGateway Gateway, DumpTap Tap) StartAgent(LabNamespace lab)
+    /// <summary>
+    /// The agent's reconciler on the tapped client (the namespace disposes it), after a startup pass that created and
+    /// owns the whole table, once the IPVS table holds still.
+    /// </summary>
+    private async Task<Reconciler> StartAgentAsync(TappedNamespace lab)
     {
-        (IpvsClient client, DumpTap tap) = DumpTap.Open(lab.Path);
-        var gateway = new KernelGateway(client);
-        try
-        {
-            var source = new StaticFileSource(_scratch.Write("services.yaml", Yaml(ServiceHash.Table(Services))), TimeProvider.System, _log.Logger);
-            Assert.True(source.Reload());
-            Directory.CreateDirectory(_scratch.StateDir);
-            var policy = new OwnershipPolicy([AddressBlock.Parse("10.0.0.0/8")], []);
-            var reconciler = new Reconciler(gateway, null, new OwnershipStore(_scratch.StateDir), new DesiredStateAssembler([source], null),
-                new Planner(policy, DrainPolicy.Default), policy, TimeProvider.System, _log.Logger, new AgentMetrics());
-            ReconcileReport startup = reconciler.Run(ReconcileReason.Startup, readKernel: true);
-            Assert.Empty(startup.Outcome.Failures);
-            Assert.Equal(Services, reconciler.Ownership.Services.Count);
-            return (reconciler, gateway, tap);
-        }
-        catch
-        {
-            gateway.Dispose();
-            throw;
-        }
+        var source = new StaticFileSource(_scratch.Write("services.yaml", Yaml(ServiceHash.Table(Services))), TimeProvider.System, _log.Logger);
+        Assert.True(source.Reload());
+        Directory.CreateDirectory(_scratch.StateDir);
+        var policy = new OwnershipPolicy([AddressBlock.Parse("10.0.0.0/8")], []);
+        var reconciler = new Reconciler(new KernelGateway(lab.Client), null, new OwnershipStore(_scratch.StateDir), new DesiredStateAssembler([source], null),
+            new Planner(policy, DrainPolicy.Default), policy, TimeProvider.System, _log.Logger, new AgentMetrics());
+        ReconcileReport startup = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        Assert.Empty(startup.Outcome.Failures);
+        Assert.Equal(Services, reconciler.Ownership.Services.Count);
+        await lab.Tap.WaitForQuietAsync(lab.Client, Services, Quiet);
+        return reconciler;
     }
 
     private static string Yaml(List<(VirtualService Service, RealServer Server)> table)

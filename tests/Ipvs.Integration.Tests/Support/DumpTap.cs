@@ -100,6 +100,9 @@ internal sealed class DumpTap : INetlinkTransport
         }
     }
 
+    /// <summary>The keys that <paramref name="dumped"/> holds more than once.</summary>
+    public static T[] Repeats<T>(IEnumerable<T> dumped) => [.. dumped.GroupBy(key => key).Where(group => group.Count() > 1).Select(group => group.Key)];
+
     public void Send(ReadOnlySpan<byte> datagram)
     {
         NetlinkHeader request = NetlinkHeader.Read(datagram);
