@@ -4,8 +4,21 @@ using Ipvs.Core.Planning;
 
 namespace Ipvs.Agent.Reconciliation;
 
+/// <summary>What the kernel's refusal says about the entry an operation addressed, as far as the reconciler cares.</summary>
+internal enum FailureKind
+{
+    /// <summary>Anything else: the operation itself was refused (unknown scheduler, invalid value, no memory, permission).</summary>
+    Other,
+    /// <summary>EEXIST: the service or real server to add is already there.</summary>
+    AlreadyExists,
+    /// <summary>ESRCH: the virtual service does not exist.</summary>
+    NoSuchService,
+    /// <summary>ENOENT on a real-server command: the service has no such real server.</summary>
+    NoSuchServer,
+}
+
 /// <summary>A planned operation the kernel rejected, with the kernel's reason.</summary>
-internal sealed record OperationFailure(IpvsOperation Operation, string Error, bool AlreadyExists);
+internal sealed record OperationFailure(IpvsOperation Operation, string Error, FailureKind Kind = FailureKind.Other);
 
 /// <summary>The outcome of applying a plan: not atomic, every rejected operation is listed and all others took effect.</summary>
 internal sealed record ApplyOutcome(int Count, IReadOnlyList<OperationFailure> Failures, int Datagrams)

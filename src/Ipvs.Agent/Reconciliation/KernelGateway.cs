@@ -54,9 +54,17 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
         IpvsBatchResult result = client.Apply(translated);
         return new ApplyOutcome(
             result.Count,
-            [.. result.Failures.Select(failure => new OperationFailure(operations[failure.Index], failure.Error.Message, failure.Error.Kind == NetlinkErrorKind.AlreadyExists))],
+            [.. result.Failures.Select(failure => new OperationFailure(operations[failure.Index], failure.Error.Message, KindOf(failure.Error.Kind)))],
             result.Datagrams);
     }
+
+    private static FailureKind KindOf(NetlinkErrorKind kind) => kind switch
+    {
+        NetlinkErrorKind.AlreadyExists => FailureKind.AlreadyExists,
+        NetlinkErrorKind.NoSuchService => FailureKind.NoSuchService,
+        NetlinkErrorKind.NoSuchDestination => FailureKind.NoSuchServer,
+        _ => FailureKind.Other,
+    };
 
     public void Dispose() => client.Dispose();
 

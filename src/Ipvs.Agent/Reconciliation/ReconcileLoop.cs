@@ -20,7 +20,9 @@ internal sealed record ReconcileLoopOptions(TimeSpan ResyncInterval, TimeSpan Mi
 /// channel, so any burst becomes a single pass; triggered passes are at least <see cref="ReconcileLoopOptions.MinInterval"/>
 /// apart. The resync timer starts a full read of the kernel in the background; triggered passes keep running while it
 /// reads (a container start must not wait behind a dump of the whole table), and the full pass plans and applies once
-/// the read is in. A failed pass is retried with exponential backoff, always with a full kernel read.
+/// the read is in. A failed pass is retried with exponential backoff, always with a full kernel read. A pass that found
+/// its table stale (<see cref="ReconcileReport.StaleRead"/>) is followed by a full pass at once; if that one finds its
+/// table stale too, the next waits as after a failure, and so on, so a disagreement that persists is no busy loop.
 /// </summary>
 /// <remarks>
 /// <c>collect</c>, when given, runs after each full pass that has no trigger waiting: a resync turns the previous kernel
@@ -29,18 +31,22 @@ internal sealed record ReconcileLoopOptions(TimeSpan ResyncInterval, TimeSpan Mi
 /// </remarks>
 internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions options, TimeProvider time, ILogger log, Action? collect = null)
 {
-    private const ReconcileReason FullReasons = ReconcileReason.Startup | ReconcileReason.Resync | ReconcileReason.Retry;
+    private const ReconcileReason FullReasons = ReconcileReason.Startup | ReconcileReason.Resync | ReconcileReason.Retry | ReconcileReason.StaleRead;
 
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int _pending;
     private long _requestedAt;
     private long _passes;
     private int _failures;
+    private int _staleReads;
 
     /// <summary>Passes run so far, failed ones included.</summary>
     public long Passes => Interlocked.Read(ref _passes);
 
     public int ConsecutiveFailures => Volatile.Read(ref _failures);
+
+    /// <summary>Passes in a row that found the table they planned from stale.</summary>
+    public int ConsecutiveStaleReads => Volatile.Read(ref _staleReads);
 
     /// <summary>Raised after each pass (with its report, or null when it failed).</summary>
     public event Action<ReconcileReport?>? PassCompleted;
@@ -56,6 +62,7 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
     {
         DateTimeOffset nextResync = time.GetUtcNow() + options.ResyncInterval;
         DateTimeOffset? retryAt = null;
+        ReconcileReason retryReason = ReconcileReason.Retry;
         DateTimeOffset? lastTriggered = null;
         KernelRead? read = null;
         Request(ReconcileReason.Startup);
@@ -72,7 +79,7 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
                         continue;
                     }
 
-                    Interlocked.Or(ref _pending, (int)ReconcileReason.Retry);
+                    Interlocked.Or(ref _pending, (int)retryReason);
                 }
 
                 ReconcileReason reasons;
@@ -110,7 +117,17 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
                 {
                     report = await Task.Run(run, cancellationToken);
                     Volatile.Write(ref _failures, 0);
-                    retryAt = null;
+                    if (report.StaleRead)
+                    {
+                        retryAt = AfterStaleRead();
+                        retryReason = ReconcileReason.StaleRead;
+                    }
+                    else
+                    {
+                        Volatile.Write(ref _staleReads, 0);
+                        retryAt = null;
+                    }
+
                     if (report.ReadKernel)
                     {
                         nextResync = time.GetUtcNow() + options.ResyncInterval;
@@ -121,6 +138,7 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
                     int failures = Interlocked.Increment(ref _failures);
                     TimeSpan backoff = Backoff(failures);
                     retryAt = time.GetUtcNow() + backoff;
+                    retryReason = ReconcileReason.Retry;
                     log.Error("Reconcile failed ({Failures} in a row), retrying in {Backoff}: {Error}", failures, backoff, exception.Message);
                 }
 
@@ -142,6 +160,24 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
                 await read.Table.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
+    }
+
+    /// <summary>
+    /// When to read the kernel again after a stale read: at once the first time (something changed the table while it
+    /// was read, which a second read is unlikely to meet again), then backing off as failures do, because a
+    /// disagreement that outlives a fresh read is not cured by reading faster.
+    /// </summary>
+    private DateTimeOffset AfterStaleRead()
+    {
+        int staleReads = Interlocked.Increment(ref _staleReads);
+        if (staleReads == 1)
+        {
+            return time.GetUtcNow();
+        }
+
+        TimeSpan backoff = Backoff(staleReads - 1);
+        log.Debug("{StaleReads} stale reads in a row: reading the kernel again in {Backoff}", staleReads, backoff);
+        return time.GetUtcNow() + backoff;
     }
 
     internal TimeSpan Backoff(int failures)

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Ipvs.Agent.Metrics;
 using Ipvs.Core.Desired;
+using Ipvs.Core.Draining;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
@@ -21,10 +22,18 @@ internal enum ReconcileReason
     Drain = 8,
     Retry = 16,
     Reload = 32,
+    /// <summary>The kernel contradicted the table the last pass planned from: read it again.</summary>
+    StaleRead = 64,
 }
 
 /// <summary>What one pass did.</summary>
-internal sealed record ReconcileReport(Plan Plan, ApplyOutcome Outcome, bool ReadKernel, DesiredInput Desired);
+/// <param name="Plan">What it planned.</param>
+/// <param name="Outcome">What the kernel made of the plan.</param>
+/// <param name="ReadKernel">Whether it read the kernel (a full pass) rather than the last table's projection.</param>
+/// <param name="Desired">The desired state it planned for.</param>
+/// <param name="StaleRead">The kernel refused operations in a way that shows the table the pass planned from was wrong
+/// (see <see cref="Reconciler"/>): the next pass reads the kernel, and should come soon.</param>
+internal sealed record ReconcileReport(Plan Plan, ApplyOutcome Outcome, bool ReadKernel, DesiredInput Desired, bool StaleRead = false);
 
 /// <summary>A pass applied whole with every source read: what the next pass between kernel reads may plan incrementally from.</summary>
 internal sealed record CleanPass(DesiredState Desired, IReadOnlyList<PlanIssue> Issues);
@@ -114,6 +123,13 @@ internal static partial class BackgroundRead
 /// One pass: read the kernel (or project the last read forward), plan with the pure planner, apply the plan through
 /// the batched netlink path, journal the next ownership record. Never flushes; touches only what it owns.
 /// </summary>
+/// <remarks>
+/// A kernel read can be wrong without anything failing: IPVS dumps are not atomic (see <see cref="Netlink.Client.IpvsClient"/>),
+/// so a change anywhere on the host while one runs can make it miss an entry. The kernel then refuses what was planned
+/// from it: an add of what exists (EEXIST), a change or delete of what does not (ESRCH, ENOENT). Such a pass is a stale
+/// read, not a failure: one warning, no projection kept (the next pass reads the kernel), and the report says so, for
+/// the loop to run that pass soon.
+/// </remarks>
 internal sealed class Reconciler : IReconcilePass
 {
     private readonly IKernelGateway _kernel;
@@ -292,17 +308,10 @@ internal sealed class Reconciler : IReconcilePass
         }
 
         OwnershipRecord next = plan.NextOwnership;
-        foreach (OperationFailure failure in outcome.Failures)
+        bool staleRead = false;
+        if (outcome.Failures.Count > 0)
         {
-            _log.Error("Failed to {Change} {Subject}: {Error} (for {Source}); the rest of the plan was applied",
-                ChangeName(failure.Operation.Kind), Subject(failure.Operation), failure.Error, SourceText(failure.Operation));
-            _metrics.RecordError("operation");
-
-            // A service we failed to create is not ours: if it appeared meanwhile, someone else made it.
-            if (failure.Operation.Kind == IpvsOperationKind.AddService && !before.Owns(failure.Operation.ServiceKey))
-            {
-                next = next.WithoutService(failure.Operation.ServiceKey);
-            }
+            (next, staleRead) = ReportFailures(outcome.Failures, before, next);
         }
 
         if (!next.Equals(before))
@@ -312,15 +321,109 @@ internal sealed class Reconciler : IReconcilePass
 
         Ownership = next;
         _lastCleanPass = failed.Count == 0 && desired.IsComplete ? new CleanPass(desired.State, plan.Issues) : null;
-        Volatile.Write(ref _lastTable, failed.Count == 0
-            ? expected
+
+        // A table the kernel contradicted is no base for the next pass: that one reads the kernel.
+        Volatile.Write(ref _lastTable, staleRead ? null
+            : failed.Count == 0 ? expected
             : KernelTableProjection.Apply(table, applied));
         if (_log.IsEnabled(LogEventLevel.Debug))
         {
             LogTiming(reasons, readKernel, plan, timing, [read, assemble, planning, vips, apply]);
         }
 
-        return new ReconcileReport(plan, outcome, readKernel, desired);
+        return new ReconcileReport(plan, outcome, readKernel, desired, staleRead);
+    }
+
+    /// <summary>
+    /// Logs each failure, except the refusals that only show that the pass planned from a stale table (one warning for
+    /// all of those), and settles what the failures mean for ownership.
+    /// </summary>
+    /// <returns>The next ownership record, and whether the pass planned from a stale table.</returns>
+    private (OwnershipRecord Next, bool StaleRead) ReportFailures(IReadOnlyList<OperationFailure> failures, OwnershipRecord before, OwnershipRecord next)
+    {
+        HashSet<VirtualServiceKey> notCreated = [.. failures.Where(failure => failure.Operation.Kind == IpvsOperationKind.AddService).Select(failure => failure.Operation.ServiceKey)];
+        List<OperationFailure> stale = [];
+        foreach (OperationFailure failure in failures)
+        {
+            if (ShowsStaleRead(failure, notCreated))
+            {
+                stale.Add(failure);
+            }
+            else
+            {
+                _log.Error("Failed to {Change} {Subject}: {Error} (for {Source}); the rest of the plan was applied",
+                    ChangeName(failure.Operation.Kind), Subject(failure.Operation), failure.Error, SourceText(failure.Operation));
+                _metrics.RecordError("operation");
+            }
+
+            // A service we failed to create is not ours: if it appeared meanwhile, someone else made it.
+            if (failure.Operation.Kind == IpvsOperationKind.AddService && !before.Owns(failure.Operation.ServiceKey))
+            {
+                next = next.WithoutService(failure.Operation.ServiceKey);
+            }
+        }
+
+        if (stale.Count == 0)
+        {
+            return (next, false);
+        }
+
+        WarnStaleRead(stale);
+        return (KeepDrainsOfServicesTakenForMissing(next, before, stale), true);
+    }
+
+    /// <summary>
+    /// Whether a refusal contradicts the table the plan was made from: an add of what the kernel says exists, a change
+    /// or delete of what it says does not. A real server refused for want of its service is the consequence of another
+    /// failure, not a contradiction, when this batch failed to create that service (<paramref name="notCreated"/>).
+    /// </summary>
+    internal static bool ShowsStaleRead(OperationFailure failure, IReadOnlySet<VirtualServiceKey> notCreated) => (failure.Kind, failure.Operation.Kind) switch
+    {
+        (FailureKind.AlreadyExists, IpvsOperationKind.AddService or IpvsOperationKind.AddServer) => true,
+        (FailureKind.NoSuchService, IpvsOperationKind.AddServer) => !notCreated.Contains(failure.Operation.ServiceKey),
+        (FailureKind.NoSuchService, IpvsOperationKind.UpdateService or IpvsOperationKind.DeleteService
+            or IpvsOperationKind.UpdateServer or IpvsOperationKind.DeleteServer) => true,
+        (FailureKind.NoSuchServer, IpvsOperationKind.UpdateServer or IpvsOperationKind.DeleteServer) => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// An owned service the read missed was planned as missing, and missing services have no drains: but the kernel
+    /// says it is there, so its drains go on with their deadlines instead of starting over at the next pass.
+    /// </summary>
+    private static OwnershipRecord KeepDrainsOfServicesTakenForMissing(OwnershipRecord next, OwnershipRecord before, List<OperationFailure> stale)
+    {
+        foreach (OperationFailure failure in stale)
+        {
+            VirtualServiceKey key = failure.Operation.ServiceKey;
+            if (failure.Operation.Kind != IpvsOperationKind.AddService || !before.Owns(key) || !next.Owns(key))
+            {
+                continue;
+            }
+
+            foreach (Drain drain in before.Drains.Values.Where(drain => drain.Service == key && !next.Drains.ContainsKey(drain.Key)))
+            {
+                next = next.WithDrain(drain);
+            }
+        }
+
+        return next;
+    }
+
+    /// <summary>One warning for all of a pass's contradictions: they are one stale read, whatever their number.</summary>
+    private void WarnStaleRead(List<OperationFailure> stale)
+    {
+        OperationFailure first = stale[0];
+        string refusal = first.Kind switch
+        {
+            FailureKind.AlreadyExists => "it already exists",
+            FailureKind.NoSuchService => "the service does not exist",
+            _ => "the real server does not exist",
+        };
+        _log.Warning(
+            "The kernel refused to {Change} {Subject}: {Refusal}{More}. The table this pass planned from was stale: the kernel's IPVS dump is not atomic, " +
+            "and something changed the table while it was read; reading it again",
+            ChangeName(first.Operation.Kind), Subject(first.Operation), refusal, stale.Count > 1 ? $" (and {stale.Count - 1} more refusals like it)" : string.Empty);
     }
 
     private void LogTiming(ReconcileReason reasons, bool readKernel, Plan plan, PassTiming timing, TimeSpan[] phases) =>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ipvs.Core.Model;
 using Ipvs.Netlink.Generic;
 using Ipvs.Netlink.Ipvs;
@@ -15,10 +16,32 @@ public delegate void ServiceDumped(in ServiceEntry service, IReadOnlyList<RealSe
 /// The IPVS table of one network namespace, over one persistent generic netlink socket. Synchronous (the kernel
 /// answers in microseconds) and not thread-safe: one caller, one request at a time.
 /// </summary>
+/// <remarks>
+/// <para>
+/// IPVS dumps are not atomic, and the kernel does not say when one was disturbed (it never sets NLM_F_DUMP_INTR).
+/// Each datagram of a dump is filled by one call of <c>ip_vs_genl_dump_services</c> (or <c>_dests</c>) that walks the
+/// table afresh and skips as many entries as the earlier calls listed. An entry added before that resume point between
+/// two calls shifts the walk, so the last entry already listed comes again; one deleted there shifts it back, so the
+/// next entry is never listed. Up to at least Linux 6.1 the service walk runs over one hash table shared by every
+/// network namespace and counts their services too, so any IPVS change on the host (another namespace, Docker's
+/// routing mesh, an operator's ipvsadm, our own other socket) can do this to a dump of ours.
+/// </para>
+/// <para>
+/// So every dump here returns each key at most once: a repeat is dropped and the later copy kept, being the newer state
+/// (<see cref="RepeatedEntriesDropped"/> counts them). A skipped entry cannot be seen in the dump at all: whoever plans
+/// from a dump must take the kernel's EEXIST on an add, or ESRCH/ENOENT on a change or delete, as the sign of one.
+/// </para>
+/// </remarks>
 public sealed class IpvsClient : IDisposable
 {
     private readonly NetlinkChannel _channel;
     private readonly ushort _familyId;
+
+    // Kept for every dump that needs one: a set for the 10k keys of a big service dump is several hundred kilobytes,
+    // allocated once per client this way instead of once per resync.
+    private readonly HashSet<VirtualServiceKey> _serviceKeys = [];
+    private readonly HashSet<RealServerKey> _serverKeys = [];
+    private long _repeatedEntriesDropped;
 
     /// <summary>Takes ownership of <paramref name="channel"/>; resolves the IPVS family and probes features once.</summary>
     public IpvsClient(NetlinkChannel channel)
@@ -34,6 +57,12 @@ public sealed class IpvsClient : IDisposable
     public IpvsFeatures Features { get; }
 
     public NetlinkChannel Channel => _channel;
+
+    /// <summary>
+    /// Entries that dumps listed twice and that were dropped, since this client was opened. A dump that had any saw the
+    /// table change while it was read (and may also have missed an entry): compare the count before and after a read.
+    /// </summary>
+    public long RepeatedEntriesDropped => _repeatedEntriesDropped;
 
     /// <summary>Opens a client on the IPVS table of the caller's network namespace.</summary>
     public static IpvsClient Open(int batchBytes = NetlinkChannel.DefaultBatchBytes) =>
@@ -78,12 +107,18 @@ public sealed class IpvsClient : IDisposable
     }
 
     /// <summary>
-    /// Every service of the table. An entry that cannot be decoded (e.g. an IPv4 persistence netmask such as
-    /// 255.0.255.0 that has no prefix form) throws, unless <paramref name="onUnreadable"/> is given: then that entry
-    /// is left out, handed over with the reason, and the rest of the dump is returned.
+    /// Every service of the table, each once (see the remarks on <see cref="IpvsClient"/>). An entry that cannot be
+    /// decoded (e.g. an IPv4 persistence netmask such as 255.0.255.0 that has no prefix form) throws, unless
+    /// <paramref name="onUnreadable"/> is given: then that entry is left out, handed over with the reason, and the rest
+    /// of the dump is returned.
     /// </summary>
-    public List<ServiceEntry> ListServices(Action<NetlinkDecodeException>? onUnreadable = null) =>
-        DumpCommand(IPVS_CMD_GET_SERVICE, NetlinkRequestKind.Service, "IPVS_CMD_GET_SERVICE (dump)", IpvsMessages.ReadService, onUnreadable);
+    public List<ServiceEntry> ListServices(Action<NetlinkDecodeException>? onUnreadable = null)
+    {
+        List<ServiceEntry> services = DumpCommand(
+            IPVS_CMD_GET_SERVICE, NetlinkRequestKind.Service, "IPVS_CMD_GET_SERVICE (dump)", IpvsMessages.ReadService, out int chunks, onUnreadable);
+        DropRepeats(services, chunks, static (in entry) => entry.Service.Key, _serviceKeys);
+        return services;
+    }
 
     public void AddDestination(in VirtualServiceKey service, in RealServer server) => WriteDestination(IPVS_CMD_NEW_DEST, service, server);
 
@@ -99,7 +134,7 @@ public sealed class IpvsClient : IDisposable
             $"IPVS_CMD_DEL_DEST {serverCopy} from {serviceCopy}");
     }
 
-    /// <summary>The real servers of <paramref name="service"/>; <paramref name="onUnreadable"/> as for <see cref="ListServices"/>.</summary>
+    /// <summary>The real servers of <paramref name="service"/>, each once; <paramref name="onUnreadable"/> as for <see cref="ListServices"/>.</summary>
     public List<RealServerEntry> ListDestinations(in VirtualServiceKey service, Action<NetlinkDecodeException>? onUnreadable = null)
     {
         List<RealServerEntry> servers = [];
@@ -108,8 +143,10 @@ public sealed class IpvsClient : IDisposable
     }
 
     /// <summary>
-    /// The whole table: one service dump, then one real-server dump per service (a socket runs one dump at a time).
-    /// A service deleted by someone else between the two is left out.
+    /// The whole table: one service dump, then one real-server dump per service (a socket runs one dump at a time),
+    /// each service and each real server of a service once. A service deleted by someone else between the two is left
+    /// out where the kernel answers its real-server dump with ESRCH; Linux 6.1 answers it with an empty dump instead, so
+    /// there it comes back without real servers.
     /// </summary>
     public List<IpvsServiceSnapshot> ListAll(Action<NetlinkDecodeException>? onUnreadable = null)
     {
@@ -213,14 +250,17 @@ public sealed class IpvsClient : IDisposable
         $"IPVS_CMD_DEL_DAEMON {state}");
 
     public List<SyncDaemonConfig> ListDaemons() =>
-        DumpCommand(IPVS_CMD_GET_DAEMON, NetlinkRequestKind.Other, "IPVS_CMD_GET_DAEMON (dump)", IpvsMessages.ReadDaemon);
+        DumpCommand(IPVS_CMD_GET_DAEMON, NetlinkRequestKind.Other, "IPVS_CMD_GET_DAEMON (dump)", IpvsMessages.ReadDaemon, out _);
 
-    /// <summary>Dumps a parameterless IPVS command into a list, starting the list over when the kernel restarts the dump.</summary>
+    /// <summary>
+    /// Dumps a parameterless IPVS command into a list, starting the list over when the kernel restarts the dump;
+    /// <paramref name="chunks"/> is how many datagrams the answer took (see <see cref="NetlinkChannel.Dump"/>).
+    /// </summary>
     private List<T> DumpCommand<T>(
-        byte command, NetlinkRequestKind kind, string operation, ReplyReader<T> read, Action<NetlinkDecodeException>? onUnreadable = null)
+        byte command, NetlinkRequestKind kind, string operation, ReplyReader<T> read, out int chunks, Action<NetlinkDecodeException>? onUnreadable = null)
     {
         List<T> entries = [];
-        _channel.Dump(
+        chunks = _channel.Dump(
             (ref writer, sequence) => IpvsMessages.WriteCommand(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), command),
             kind,
             operation,
@@ -382,16 +422,48 @@ public sealed class IpvsClient : IDisposable
             $"{(command == IPVS_CMD_NEW_DEST ? "IPVS_CMD_NEW_DEST" : "IPVS_CMD_SET_DEST")} {serverCopy.Key} ({serverCopy.Method}) to {serviceCopy}");
     }
 
-    /// <summary>Appends the real servers of <paramref name="service"/> to <paramref name="servers"/> (emptied again if the dump restarts).</summary>
+    /// <summary>Fills the empty <paramref name="servers"/> with the real servers of <paramref name="service"/>, each once.</summary>
     private void DumpDestinations(in VirtualServiceKey service, List<RealServerEntry> servers, Action<NetlinkDecodeException>? onUnreadable)
     {
         VirtualServiceKey copy = service;
-        _channel.Dump(
+        int chunks = _channel.Dump(
             (ref writer, sequence) => IpvsMessages.WriteDumpDestinations(ref writer, Header(sequence, NetlinkKernel.NLM_F_DUMP), copy),
             NetlinkRequestKind.Destination,
             new OperationName("IPVS_CMD_GET_DEST (dump) of", copy),
             (in message) => AddDecoded(servers, message, (in reply) => IpvsMessages.ReadDestination(reply, copy.Family), onUnreadable, copy),
             servers.Clear);
+        DropRepeats(servers, chunks, static (in entry) => entry.Server.Key, _serverKeys);
+    }
+
+    /// <summary>
+    /// Drops every copy of a key in <paramref name="entries"/> (one dump's answer) but the last, keeping the order of
+    /// the rest. An answer in one datagram came from one walk of the table under the IPVS lock and cannot repeat, so
+    /// the search runs only for answers in several: for real servers that is a service with hundreds of them.
+    /// </summary>
+    private void DropRepeats<T, TKey>(List<T> entries, int chunks, KeyOf<T, TKey> keyOf, HashSet<TKey> seen)
+    {
+        if (chunks <= 1)
+        {
+            return;
+        }
+
+        // From the end, so that the copy kept is the one the kernel produced last; kept entries slide to the back.
+        seen.Clear();
+        Span<T> span = CollectionsMarshal.AsSpan(entries);
+        int next = span.Length;
+        for (int index = span.Length - 1; index >= 0; index--)
+        {
+            if (seen.Add(keyOf(span[index])) && --next != index)
+            {
+                span[next] = span[index];
+            }
+        }
+
+        if (next > 0)
+        {
+            entries.RemoveRange(0, next);
+            _repeatedEntriesDropped += next;
+        }
     }
 
     /// <summary>Decodes one dump entry into <paramref name="entries"/>, or hands it to <paramref name="onUnreadable"/> when there is one.</summary>
@@ -417,4 +489,6 @@ public sealed class IpvsClient : IDisposable
         _channel.Execute(write, kind, operation, onReply);
 
     private RequestHeader Header(uint sequence, ushort flags) => new(_familyId, sequence, flags);
+
+    private delegate TKey KeyOf<T, out TKey>(in T entry);
 }

@@ -107,7 +107,12 @@ public sealed class NetlinkChannel : IDisposable
     /// interrupted by a concurrent change, <paramref name="onRestart"/> discards what was collected and the dump
     /// runs again, up to <see cref="MaxDumpAttempts"/> times.
     /// </summary>
-    public void Dump(RequestWriter write, NetlinkRequestKind kind, OperationName operation, ReplyHandler onReply, Action onRestart)
+    /// <returns>
+    /// How many datagrams carried the replies (of the attempt that completed). The kernel fills one datagram per
+    /// call of the family's dump function, under that family's lock; more than one means the table could change
+    /// between them, which a family that never sets NLM_F_DUMP_INTR (IPVS) does not report.
+    /// </returns>
+    public int Dump(RequestWriter write, NetlinkRequestKind kind, OperationName operation, ReplyHandler onReply, Action onRestart)
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(onReply);
@@ -119,9 +124,9 @@ public sealed class NetlinkChannel : IDisposable
                 onRestart();
             }
 
-            if (!DumpOnce(write, kind, operation, onReply))
+            if (!DumpOnce(write, kind, operation, onReply, out int chunks))
             {
-                return;
+                return chunks;
             }
         }
 
@@ -210,15 +215,17 @@ public sealed class NetlinkChannel : IDisposable
     }
 
     /// <returns>True when the dump was interrupted and must run again.</returns>
-    private bool DumpOnce(RequestWriter write, NetlinkRequestKind kind, OperationName operation, ReplyHandler onReply)
+    private bool DumpOnce(RequestWriter write, NetlinkRequestKind kind, OperationName operation, ReplyHandler onReply, out int chunks)
     {
         uint sequence = SendOne(write);
         bool interrupted = false;
         Exception? handlerFailure = null;
+        chunks = 0;
         while (true)
         {
             int length = _transport.Receive(_receiveBuffer);
             var reader = new NetlinkMessageReader(_receiveBuffer.AsSpan(0, length));
+            bool carriedReplies = false;
             while (reader.TryRead(out NetlinkMessage message))
             {
                 if (!IsCurrent(message.Header, sequence, sequence))
@@ -247,6 +254,12 @@ public sealed class NetlinkChannel : IDisposable
 
                         break;
                     default:
+                        if (!carriedReplies)
+                        {
+                            carriedReplies = true;
+                            chunks++;
+                        }
+
                         if (handlerFailure is null)
                         {
                             try

@@ -185,6 +185,43 @@ public sealed class ReconcileLoopTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task RunAsync_PassFoundItsTableStale_RunsAFullPassAtOnce()
+    {
+        _pass.StaleReadsLeft = 1;
+        ReconcileLoop loop = Start(TimeSpan.FromHours(1), TimeSpan.Zero);
+
+        await AdvanceUntil(() => _pass.Runs.Count == 2, TimeSpan.Zero);
+        await Settle(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+
+        var runs = _pass.Runs;
+        Assert.Equal(2, runs.Count);
+        Assert.Equal((ReconcileReason.StaleRead, true), (runs[1].Reasons, runs[1].Full));
+        Assert.Equal(runs[0].At, runs[1].At);
+        Assert.Equal(0, loop.ConsecutiveStaleReads);
+        Assert.Equal(0, loop.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task RunAsync_StaleReadsPersist_BacksOffLikeFailuresThenRecovers()
+    {
+        _pass.StaleReadsLeft = 4;
+        ReconcileLoop loop = Start(TimeSpan.FromHours(1), TimeSpan.Zero);
+
+        await AdvanceUntil(() => _pass.Runs.Count == 5, TimeSpan.FromMilliseconds(250));
+        await Settle(TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
+
+        var runs = _pass.Runs;
+        Assert.Equal(5, runs.Count);
+        TimeSpan[] gaps = [.. runs.Zip(runs.Skip(1), (first, second) => second.At - first.At)];
+        Assert.InRange(gaps[0], TimeSpan.Zero, TimeSpan.FromSeconds(0.5));
+        Assert.InRange(gaps[1], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1.5));
+        Assert.InRange(gaps[2], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2.5));
+        Assert.InRange(gaps[3], TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(4.5));
+        Assert.All(runs.Skip(1), run => Assert.Equal((ReconcileReason.StaleRead, true), (run.Reasons, run.Full)));
+        Assert.Equal(0, loop.ConsecutiveStaleReads);
+    }
+
+    [Fact]
     public void Backoff_ManyFailures_IsCappedAtTheMaximum()
     {
         var loop = new ReconcileLoop(_pass, new ReconcileLoopOptions(TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), _time, new TestLog().Logger);

@@ -17,9 +17,10 @@ public sealed class ReconcilerTests : IDisposable
     private readonly FakeKernel _kernel = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly TestLog _log = new();
+    private readonly AgentMetrics _metrics = new();
 
     private Reconciler Create(IDesiredSource source, InMemoryOwnershipStore store, IVipAddresses? vips = null) =>
-        new(_kernel, vips, store, new DesiredStateAssembler([source], null), new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, new AgentMetrics());
+        new(_kernel, vips, store, new DesiredStateAssembler([source], null), new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, _metrics);
 
     [Fact]
     public void Run_NewService_PutsItsVipUpBeforeTheServiceIsCreated()
@@ -112,6 +113,132 @@ public sealed class ReconcilerTests : IDisposable
         reconciler.Run(ReconcileReason.Startup, readKernel: true);
 
         Assert.False(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+    }
+
+    [Fact]
+    public void Run_ReadMissedAnOwnedService_WarnsOnceAsAStaleReadAndTheNextPassReadsTheKernel()
+    {
+        VirtualService web = Service("10.99.0.10");
+        _kernel.AddService(web, Server("10.1.1.2"), Server("10.1.1.3"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(web.Key));
+        Reconciler reconciler = Create(Source(Declare(web, Server("10.1.1.2"), Server("10.1.1.3"))), journal);
+        _kernel.MissedByNextRead.Add(web.Key);
+
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+        bool projectionDropped = reconciler.LastTable is null;
+        ReconcileReport next = reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+
+        Assert.True(stale.StaleRead);
+        Assert.Equal(3, stale.Outcome.Failures.Count);
+        string warning = Assert.Single(_log.Messages(LogEventLevel.Warning));
+        Assert.Contains("add service TCP 10.99.0.10:80: it already exists (and 2 more refusals like it)", warning, StringComparison.Ordinal);
+        Assert.Contains("dump is not atomic", warning, StringComparison.Ordinal);
+        Assert.Contains("reading it again", warning, StringComparison.Ordinal);
+        Assert.Empty(_log.Messages(LogEventLevel.Error));
+        Assert.False(_metrics.Errors.ContainsKey("operation"));
+        Assert.True(journal.Record.Owns(web.Key));
+        Assert.True(projectionDropped);
+        Assert.True(next.ReadKernel);
+        Assert.Equal(2, _kernel.Reads);
+        Assert.Empty(next.Plan.Operations);
+        Assert.False(next.StaleRead);
+    }
+
+    [Fact]
+    public void Run_ScopedPassChangesARealServerTheKernelLacks_IsAStaleReadThatTheNextPassRepairs()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        _kernel.Apply([new IpvsOperation(IpvsOperationKind.DeleteServer, Service("10.99.0.10"), Server("10.1.1.3"), null, "operator")]);
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3", weight: 4))], []);
+
+        ReconcileReport scoped = reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, readKernel: true);
+
+        Assert.False(scoped.ReadKernel);
+        Assert.True(scoped.StaleRead);
+        Assert.Contains("change TCP 10.99.0.10:80 real server 10.1.1.3:8080: the real server does not exist", Assert.Single(_log.Messages(LogEventLevel.Warning)), StringComparison.Ordinal);
+        Assert.Empty(_log.Messages(LogEventLevel.Error));
+        IpvsOperation repair = Assert.Single(next.Plan.Operations);
+        Assert.Equal((IpvsOperationKind.AddServer, Server("10.1.1.3").Key), (repair.Kind, repair.Server!.Value.Key));
+        Assert.Equal(4, _kernel.Find(Tcp("10.99.0.10"))!.RealServers[Server("10.1.1.3").Key].Server.Weight);
+    }
+
+    [Fact]
+    public void Run_ReadMissedAForeignServiceThatIsDesired_DoesNotAdoptItAndTheNextPassReportsTheCollision()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.9"));
+        _kernel.MissedByNextRead.Add(Tcp("10.99.0.10"));
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.9"))), store);
+
+        ReconcileReport first = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, readKernel: true);
+
+        Assert.True(first.StaleRead);
+        Assert.False(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+        Assert.Empty(store.Record.Services);
+        Assert.Empty(next.Plan.Operations);
+        Assert.Equal(PlanIssueKind.ForeignCollision, Assert.Single(next.Plan.Issues).Kind);
+    }
+
+    [Fact]
+    public void Run_ReadMissedAnOwnedServiceThatIsDraining_TheDrainKeepsItsDeadline()
+    {
+        VirtualService web = Service("10.99.0.10");
+        _kernel.AddService(web, Server("10.1.1.2"), Server("10.1.1.3"));
+        _kernel.SetConnections(web.Key, Server("10.1.1.3").Key, active: 3);
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(web.Key));
+        Reconciler reconciler = Create(Source(Declare(web, Server("10.1.1.2"))), journal);
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        Drain drain = Assert.Single(journal.Record.Drains.Values);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        _kernel.MissedByNextRead.Add(web.Key);
+
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+        Drain? afterStaleRead = journal.Record.Drains.Values.SingleOrDefault();
+        _time.Advance(TimeSpan.FromMinutes(1));
+        reconciler.Run(ReconcileReason.StaleRead, readKernel: true);
+
+        Assert.True(stale.StaleRead);
+        Assert.Equal(drain, afterStaleRead);
+        Assert.Equal(drain, Assert.Single(journal.Record.Drains.Values));
+    }
+
+    [Fact]
+    public void Run_ServiceAddRefusedForItsScheduler_ItsRealServersAreFailuresNotAStaleRead()
+    {
+        _kernel.Reject = operation => operation.Kind == IpvsOperationKind.AddService ? "ENOENT: no such scheduler" : null;
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore());
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        Assert.False(report.StaleRead);
+        Assert.Equal([FailureKind.Other, FailureKind.NoSuchService], report.Outcome.Failures.Select(failure => failure.Kind));
+        Assert.Equal(2, _log.Messages(LogEventLevel.Error).Count());
+        Assert.DoesNotContain(_log.Messages(LogEventLevel.Warning), message => message.Contains("not atomic", StringComparison.Ordinal));
+        Assert.NotNull(reconciler.LastTable);
+    }
+
+    [Theory]
+    [InlineData(nameof(FailureKind.AlreadyExists), IpvsOperationKind.AddService, true)]
+    [InlineData(nameof(FailureKind.AlreadyExists), IpvsOperationKind.AddServer, true)]
+    [InlineData(nameof(FailureKind.NoSuchService), IpvsOperationKind.UpdateService, true)]
+    [InlineData(nameof(FailureKind.NoSuchService), IpvsOperationKind.DeleteService, true)]
+    [InlineData(nameof(FailureKind.NoSuchService), IpvsOperationKind.AddServer, true)]
+    [InlineData(nameof(FailureKind.NoSuchService), IpvsOperationKind.UpdateServer, true)]
+    [InlineData(nameof(FailureKind.NoSuchService), IpvsOperationKind.DeleteServer, true)]
+    [InlineData(nameof(FailureKind.NoSuchServer), IpvsOperationKind.UpdateServer, true)]
+    [InlineData(nameof(FailureKind.NoSuchServer), IpvsOperationKind.DeleteServer, true)]
+    [InlineData(nameof(FailureKind.Other), IpvsOperationKind.AddService, false)]
+    [InlineData(nameof(FailureKind.Other), IpvsOperationKind.DeleteServer, false)]
+    public void ShowsStaleRead_KernelRefusal_IsEvidenceOnlyWhenItContradictsTheTable(string kind, IpvsOperationKind operation, bool expected)
+    {
+        RealServer? server = operation is IpvsOperationKind.AddServer or IpvsOperationKind.UpdateServer or IpvsOperationKind.DeleteServer ? Server("10.1.1.2") : null;
+        var failure = new OperationFailure(new IpvsOperation(operation, Service("10.99.0.10"), server, null, "test"), "refused", Enum.Parse<FailureKind>(kind));
+
+        Assert.Equal(expected, Reconciler.ShowsStaleRead(failure, new HashSet<VirtualServiceKey>()));
     }
 
     [Fact]

@@ -20,6 +20,9 @@ internal sealed class FakeKernel : IKernelGateway
     /// <summary>When set, <see cref="ReadTable"/> throws it (a failed dump).</summary>
     public Exception? ReadFailure { get; set; }
 
+    /// <summary>Services the next <see cref="ReadTable"/> leaves out although they exist, as a kernel dump that a change crossed can.</summary>
+    public HashSet<VirtualServiceKey> MissedByNextRead { get; } = [];
+
     public bool Disposed { get; private set; }
 
     public void AddService(VirtualService service, params RealServer[] servers) =>
@@ -38,7 +41,11 @@ internal sealed class FakeKernel : IKernelGateway
             throw failure;
         }
 
-        return KernelTable.Create(_services.Values.Select(entry => new KernelService(entry.Service, default, entry.Servers.Values)), [.. Unreadable]);
+        var missed = MissedByNextRead.ToHashSet();
+        MissedByNextRead.Clear();
+        return KernelTable.Create(
+            _services.Values.Where(entry => !missed.Contains(entry.Service.Key)).Select(entry => new KernelService(entry.Service, default, entry.Servers.Values)),
+            [.. Unreadable]);
     }
 
     /// <summary>Entries every read reports as undecodable (see <see cref="KernelTable.Unreadable"/>).</summary>
@@ -58,7 +65,7 @@ internal sealed class FakeKernel : IKernelGateway
             }
             else
             {
-                failures.Add(new OperationFailure(operation, error, error.StartsWith("EEXIST", StringComparison.Ordinal)));
+                failures.Add(new OperationFailure(operation, error, KindOf(operation, error)));
             }
         }
 
@@ -66,6 +73,13 @@ internal sealed class FakeKernel : IKernelGateway
     }
 
     public void Dispose() => Disposed = true;
+
+    /// <summary>As the gateway classifies the kernel's errno: ENOENT means "no such real server" only for real-server commands.</summary>
+    private static FailureKind KindOf(IpvsOperation operation, string error) =>
+        error.StartsWith("EEXIST", StringComparison.Ordinal) ? FailureKind.AlreadyExists
+        : error.StartsWith("ESRCH", StringComparison.Ordinal) ? FailureKind.NoSuchService
+        : error.StartsWith("ENOENT", StringComparison.Ordinal) && operation.Server is not null ? FailureKind.NoSuchServer
+        : FailureKind.Other;
 
     private KernelTable ReadTableQuietly() =>
         KernelTable.Create(_services.Values.Select(entry => new KernelService(entry.Service, default, entry.Servers.Values)));

@@ -6,13 +6,18 @@ using Ipvs.Core.Planning;
 
 namespace Ipvs.Agent.Tests.Support;
 
-/// <summary>A reconcile pass that only records when and why it ran; it fails while <see cref="FailuresLeft"/> is positive.</summary>
+/// <summary>
+/// A reconcile pass that only records when and why it ran; it fails while <see cref="FailuresLeft"/> is positive, and
+/// then reports a stale read while <see cref="StaleReadsLeft"/> is.
+/// </summary>
 internal sealed class RecordingPass(TimeProvider time) : IReconcilePass
 {
     private readonly List<(DateTimeOffset At, ReconcileReason Reasons, bool Full)> _runs = [];
     private readonly List<TaskCompletionSource<KernelTable>> _reads = [];
 
     public int FailuresLeft { get; set; }
+
+    public int StaleReadsLeft { get; set; }
 
     public IReadOnlyList<(DateTimeOffset At, ReconcileReason Reasons, bool Full)> Runs
     {
@@ -60,6 +65,7 @@ internal sealed class RecordingPass(TimeProvider time) : IReconcilePass
 
     public ReconcileReport Run(ReconcileReason reasons, bool readKernel)
     {
+        bool stale;
         lock (_runs)
         {
             _runs.Add((time.GetUtcNow(), reasons, readKernel));
@@ -68,9 +74,12 @@ internal sealed class RecordingPass(TimeProvider time) : IReconcilePass
                 FailuresLeft--;
                 throw new InvalidOperationException("kernel dump failed");
             }
+
+            stale = StaleReadsLeft > 0;
+            StaleReadsLeft -= stale ? 1 : 0;
         }
 
         var plan = new Plan([], [], OwnershipRecord.Empty);
-        return new ReconcileReport(plan, ApplyOutcome.Nothing, readKernel, new DesiredInput(DesiredState.Empty, [], []));
+        return new ReconcileReport(plan, ApplyOutcome.Nothing, readKernel, new DesiredInput(DesiredState.Empty, [], []), stale);
     }
 }

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Ipvs.Benchmarks.Support;
 using Ipvs.Core.Model;
 using Ipvs.Netlink.Ipvs;
 using Ipvs.Netlink.Kernel;
@@ -24,10 +25,8 @@ public class CodecBenchmarks
         _service = new VirtualService(
             VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.0.0.1"), 80), "wlc", ServiceFlags.None, 0, 32, null);
         _server = new RealServer(NetAddress.Parse("10.1.0.2"), 8080, ForwardingMethod.Masquerade, 5);
-        _serviceReply = Reply(IpvsKernel.IPVS_CMD_ATTR_SERVICE, (ref NetlinkWriter w) =>
-            IpvsMessages.WriteService(ref w, _header, IpvsKernel.IPVS_CMD_NEW_SERVICE, _service));
-        _destinationReply = Reply(IpvsKernel.IPVS_CMD_ATTR_DEST, (ref NetlinkWriter w) =>
-            IpvsMessages.WriteDestination(ref w, _header, IpvsKernel.IPVS_CMD_NEW_DEST, _service.Key, _server));
+        _serviceReply = KernelShapedReplies.Service(_service);
+        _destinationReply = KernelShapedReplies.Destination(_service.Key, _server);
     }
 
     [Benchmark]
@@ -60,48 +59,5 @@ public class CodecBenchmarks
         var reader = new NetlinkMessageReader(_destinationReply);
         reader.TryRead(out NetlinkMessage message);
         return IpvsMessages.ReadDestination(message, IpFamily.V4).Server.Weight;
-    }
-
-    private delegate void Encoder(ref NetlinkWriter writer);
-
-    /// <summary>A dump reply as the kernel shapes it: the request's entry attributes plus 64-bit statistics.</summary>
-    private static byte[] Reply(ushort entryType, Encoder encodeRequest)
-    {
-        byte[] request = new byte[IpvsMessages.MaxRequestSize];
-        var requestWriter = new NetlinkWriter(request);
-        encodeRequest(ref requestWriter);
-        var messages = new NetlinkMessageReader(requestWriter.Written);
-        messages.TryRead(out NetlinkMessage message);
-
-        byte[] reply = new byte[1024];
-        var writer = new NetlinkWriter(reply);
-        int start = writer.BeginMessage(0x1c, NetlinkKernel.NLM_F_MULTI, 1);
-        writer.WriteGenericHeader(entryType == IpvsKernel.IPVS_CMD_ATTR_SERVICE ? IpvsKernel.IPVS_CMD_NEW_SERVICE : IpvsKernel.IPVS_CMD_NEW_DEST, 1);
-        int nest = writer.BeginNested(entryType);
-        AttributeReader top = message.GetAttributes(GenericNetlinkHeader.Size);
-        while (top.TryRead(out NetlinkAttribute attribute))
-        {
-            if (attribute.Type != entryType)
-            {
-                continue;
-            }
-
-            AttributeReader inner = attribute.GetNested();
-            while (inner.TryRead(out NetlinkAttribute item))
-            {
-                writer.WriteAttribute(item.RawType, item.Value);
-            }
-        }
-
-        int stats = writer.BeginNested(IpvsKernel.IPVS_SVC_ATTR_STATS64);
-        for (ushort counter = IpvsKernel.IPVS_STATS_ATTR_CONNS; counter <= IpvsKernel.IPVS_STATS_ATTR_OUTBPS; counter++)
-        {
-            writer.WriteU64(counter, 1000UL * counter);
-        }
-
-        writer.EndNested(stats);
-        writer.EndNested(nest);
-        writer.EndMessage(start);
-        return writer.Written.ToArray();
     }
 }

@@ -1,7 +1,9 @@
 using Ipvs.Core.Model;
 using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
+using Ipvs.Netlink.Ipvs;
 using Ipvs.Netlink.Tests.Client.Support;
+using Ipvs.Netlink.Tests.Support;
 using Ipvs.Netlink.Wire;
 
 namespace Ipvs.Netlink.Tests.Client;
@@ -107,6 +109,87 @@ public sealed class IpvsClientTests
         Assert.Contains("Operation 1", error.Message, StringComparison.Ordinal);
         Assert.Contains(problem, error.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(sentBefore, kernel.Sent.Count);
+    }
+
+    [Fact]
+    public void ListServices_DumpRepeatsAServiceInALaterChunk_ReturnsEachOnceWithTheLaterCopy()
+    {
+        VirtualService first = VirtualService.Create(_service, "rr");
+        VirtualService repeated = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.0.0.2"), 80), "rr");
+        VirtualService last = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Udp, NetAddress.Parse("10.0.0.3"), 53), "rr");
+        ScriptedKernel kernel = IpvsKernelScript(DumpSequence, sequence =>
+        [
+            [.. KernelReplies.Service(first, sequence: sequence), .. KernelReplies.Service(repeated, sequence: sequence)],
+            // The table changed between the two chunks (an entry added before the resume point): the walk listed
+            // the last service of the first chunk again, changed meanwhile.
+            [.. KernelReplies.Service(repeated with { Scheduler = "wrr" }, default(IpvsStatistics) with { Connections = 9 }, sequence: sequence),
+                .. KernelReplies.Service(last, sequence: sequence)],
+        ]);
+        using var client = new IpvsClient(new NetlinkChannel(kernel));
+
+        List<ServiceEntry> services = client.ListServices();
+
+        Assert.Equal([first.Key, repeated.Key, last.Key], services.Select(entry => entry.Service.Key));
+        Assert.Equal("wrr", services[1].Service.Scheduler);
+        Assert.Equal(9UL, services[1].Status.Statistics.Connections);
+        Assert.Equal(1, client.RepeatedEntriesDropped);
+    }
+
+    [Fact]
+    public void ListAll_DestinationDumpRepeatsARealServerInALaterChunk_ReturnsEachOnceWithTheLaterCopy()
+    {
+        RealServer second = _server with { Address = NetAddress.Parse("10.0.0.3") };
+        RealServer third = _server with { Address = NetAddress.Parse("10.0.0.4") };
+        ScriptedKernel kernel = IpvsKernelScript(DumpSequence, sequence => sequence == DumpSequence
+            ? (byte[][])[KernelReplies.Service(VirtualService.Create(_service), sequence: sequence)]
+            :
+            [
+                [.. KernelReplies.Destination(_server, sequence: sequence), .. KernelReplies.Destination(second, sequence: sequence)],
+                [.. KernelReplies.Destination(second with { Weight = 5 }, sequence: sequence), .. KernelReplies.Destination(third, sequence: sequence)],
+            ]);
+        using var client = new IpvsClient(new NetlinkChannel(kernel));
+
+        IpvsServiceSnapshot snapshot = Assert.Single(client.ListAll());
+
+        Assert.Equal([_server.Key, second.Key, third.Key], snapshot.RealServers.Select(entry => entry.Server.Key));
+        Assert.Equal(5, snapshot.RealServers[1].Server.Weight);
+        Assert.Equal(1, client.RepeatedEntriesDropped);
+    }
+
+    [Fact]
+    public void ListServices_EveryEntryRepeatedInAllChunks_KeepsTheLastCopiesInTheirOrder()
+    {
+        VirtualService a = VirtualService.Create(_service, "rr");
+        VirtualService b = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.0.0.2"), 80), "rr");
+        ScriptedKernel kernel = IpvsKernelScript(DumpSequence, sequence =>
+        [
+            [.. KernelReplies.Service(a, sequence: sequence), .. KernelReplies.Service(b, sequence: sequence)],
+            [.. KernelReplies.Service(b with { Scheduler = "lc" }, sequence: sequence), .. KernelReplies.Service(a with { Scheduler = "sh" }, sequence: sequence)],
+            KernelReplies.Service(b with { Scheduler = "wlc" }, sequence: sequence),
+        ]);
+        using var client = new IpvsClient(new NetlinkChannel(kernel));
+
+        List<ServiceEntry> services = client.ListServices();
+
+        Assert.Equal([(a.Key, "sh"), (b.Key, "wlc")], services.Select(entry => (entry.Service.Key, entry.Service.Scheduler)));
+        Assert.Equal(3, client.RepeatedEntriesDropped);
+    }
+
+    // Construction sends the family lookup (1) and GET_INFO (2): the first request of a test is number 3.
+    private const uint DumpSequence = 3;
+
+    /// <summary>
+    /// <see cref="IpvsKernelScript()"/>, plus dumps from request <paramref name="firstDump"/> on: each answered with the
+    /// datagrams <paramref name="chunks"/> gives for its sequence number, then NLMSG_DONE in one of its own.
+    /// </summary>
+    private static ScriptedKernel IpvsKernelScript(uint firstDump, Func<uint, byte[][]> chunks)
+    {
+        ScriptedKernel kernel = IpvsKernelScript();
+        Func<NetlinkHeader, byte[][]> setup = kernel.RepliesFor;
+        kernel.RepliesFor = request => request.Sequence >= firstDump
+            ? [.. chunks(request.Sequence), ScriptedKernel.Done(request.Sequence, kernel.PortId)]
+            : setup(request);
+        return kernel;
     }
 
     /// <summary>A kernel whose controller knows IPVS and whose IPVS answers GET_INFO.</summary>

@@ -189,6 +189,25 @@ public sealed class NetlinkChannelTests
     }
 
     [Fact]
+    public void Dump_RepliesInSeveralDatagrams_ReturnsHowManyCarriedReplies()
+    {
+        var kernel = new ScriptedKernel();
+        using var channel = new NetlinkChannel(kernel);
+        kernel.Enqueue([
+            .. ScriptedKernel.Reply(TestType, NetlinkKernel.NLM_F_MULTI, 1, kernel.PortId, 1),
+            .. ScriptedKernel.Reply(TestType, NetlinkKernel.NLM_F_MULTI, 1, kernel.PortId, 2)]);
+        kernel.Enqueue(ScriptedKernel.Reply(TestType, NetlinkKernel.NLM_F_MULTI, 1, kernel.PortId, 3));
+        // The kernel sends NLMSG_DONE in a datagram of its own once the dump function has nothing more to list.
+        kernel.Enqueue(ScriptedKernel.Done(1, kernel.PortId));
+        List<uint> values = [];
+
+        int chunks = channel.Dump(WriteDumpRequest, NetlinkRequestKind.Service, "dump", (in NetlinkMessage message) => values.Add(ReadValue(message)), values.Clear);
+
+        Assert.Equal(2, chunks);
+        Assert.Equal([1u, 2u, 3u], values);
+    }
+
+    [Fact]
     public void Dump_InterruptedOnce_RestartsAndKeepsOnlyTheSecondRun()
     {
         var kernel = new ScriptedKernel();
@@ -201,7 +220,7 @@ public sealed class NetlinkChannelTests
         List<uint> values = [];
         int restarts = 0;
 
-        channel.Dump(
+        int chunks = channel.Dump(
             WriteDumpRequest,
             NetlinkRequestKind.Service,
             "dump",
@@ -214,6 +233,7 @@ public sealed class NetlinkChannelTests
 
         Assert.Equal(1, restarts);
         Assert.Equal([10u, 20u], values);
+        Assert.Equal(2, chunks);
     }
 
     [Fact]

@@ -57,11 +57,11 @@ internal static class KernelReplies
     }
 
     public static byte[] Destination(
-        in RealServer server, in RealServerStatus status = default, bool addressFamily = true, bool legacyStats = true, bool stats64 = true)
+        in RealServer server, in RealServerStatus status = default, bool addressFamily = true, bool legacyStats = true, bool stats64 = true, uint sequence = 8)
     {
         RealServer d = server;
         RealServerStatus st = status;
-        return Build(IpvsFamilyId, IpvsKernel.IPVS_CMD_NEW_DEST, 8, (ref NetlinkWriter w) =>
+        return Build(IpvsFamilyId, IpvsKernel.IPVS_CMD_NEW_DEST, sequence, (ref NetlinkWriter w) =>
         {
             int nest = w.BeginNested(IpvsKernel.IPVS_CMD_ATTR_DEST);
             w.WriteAttribute(IpvsKernel.IPVS_DEST_ATTR_ADDR, InetAddr(d.Address));
