@@ -15,6 +15,8 @@ internal enum FailureKind
     NoSuchService,
     /// <summary>ENOENT on a real-server command: the service has no such real server.</summary>
     NoSuchServer,
+    /// <summary>Not sent: the operation addressed a service that turned out, when the pass tried to create it, to exist and not be the agent's.</summary>
+    Withheld,
 }
 
 /// <summary>A planned operation the kernel rejected, with the kernel's reason.</summary>
@@ -34,6 +36,9 @@ internal interface IKernelGateway : IDisposable
 
     /// <summary>Applies <paramref name="operations"/> in order, batched; continues past rejected ones.</summary>
     ApplyOutcome Apply(IReadOnlyList<IpvsOperation> operations);
+
+    /// <summary>Whether the kernel has the service now: one request, not a dump (which a concurrent change can make miss it).</summary>
+    bool HasService(VirtualServiceKey key);
 }
 
 /// <summary>The VIP addresses the agent keeps on its dummy interface.</summary>

@@ -1,4 +1,5 @@
 using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
 using Ipvs.Core.Planning;
 using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Ipvs;
@@ -65,6 +66,19 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
         NetlinkErrorKind.NoSuchDestination => FailureKind.NoSuchServer,
         _ => FailureKind.Other,
     };
+
+    public bool HasService(VirtualServiceKey key)
+    {
+        try
+        {
+            return client.GetService(key) is not null;
+        }
+        catch (Netlink.Wire.NetlinkDecodeException)
+        {
+            // There, though not in a form the model can hold.
+            return true;
+        }
+    }
 
     public void Dispose() => client.Dispose();
 

@@ -296,7 +296,7 @@ internal sealed class Reconciler : IReconcilePass
         }
 
         TimeSpan vips = timing.Lap();
-        ApplyOutcome outcome = _kernel.Apply(plan.Operations);
+        ApplyOutcome outcome = ApplyPlan(plan.Operations, before);
         TimeSpan apply = timing.Lap();
         var failed = outcome.Failures.Select(failure => failure.Operation).ToHashSet(ReferenceEqualityComparer.Instance);
         IReadOnlyList<IpvsOperation> applied = failed.Count == 0 ? plan.Operations : [.. plan.Operations.Where(operation => !failed.Contains(operation))];
@@ -312,6 +312,12 @@ internal sealed class Reconciler : IReconcilePass
         if (outcome.Failures.Count > 0)
         {
             (next, staleRead) = ReportFailures(outcome.Failures, before, next);
+        }
+
+        if (!ReferenceEquals(next.Services, before.Services))
+        {
+            (next, bool missed) = KeepOwnedServicesTheTableMissed(table, before, next);
+            staleRead |= missed;
         }
 
         if (!next.Equals(before))
@@ -335,8 +341,82 @@ internal sealed class Reconciler : IReconcilePass
     }
 
     /// <summary>
+    /// Applies the plan. When it creates services and does more, the creations go first, in a batch of their own: a
+    /// service that someone else created meanwhile, or that a stale read missed, then refuses its creation (EEXIST)
+    /// before anything is added to it, and the operations planned inside a service that turned out not to be the
+    /// agent's are not sent (<see cref="FailureKind.Withheld"/>): the agent never puts its real servers into another's
+    /// service. Costs one datagram more, on passes that create services only.
+    /// </summary>
+    private ApplyOutcome ApplyPlan(IReadOnlyList<IpvsOperation> operations, OwnershipRecord before)
+    {
+        int creations = operations.Count(operation => operation.Kind == IpvsOperationKind.AddService);
+        if (creations == 0 || creations == operations.Count)
+        {
+            return _kernel.Apply(operations);
+        }
+
+        ApplyOutcome created = _kernel.Apply([.. operations.Where(operation => operation.Kind == IpvsOperationKind.AddService)]);
+        HashSet<VirtualServiceKey> foreign = [.. created.Failures
+            .Where(failure => failure.Kind == FailureKind.AlreadyExists && !before.Owns(failure.Operation.ServiceKey))
+            .Select(failure => failure.Operation.ServiceKey)];
+        List<IpvsOperation> rest = new(operations.Count - creations);
+        List<OperationFailure> withheld = [];
+        foreach (IpvsOperation operation in operations)
+        {
+            if (operation.Kind == IpvsOperationKind.AddService)
+            {
+                continue;
+            }
+
+            if (foreign.Contains(operation.ServiceKey))
+            {
+                withheld.Add(new OperationFailure(operation, "not sent: the service exists and is not this agent's", FailureKind.Withheld));
+            }
+            else
+            {
+                rest.Add(operation);
+            }
+        }
+
+        ApplyOutcome others = _kernel.Apply(rest);
+        return new ApplyOutcome(created.Count + others.Count, [.. created.Failures, .. withheld, .. others.Failures], created.Datagrams + others.Datagrams);
+    }
+
+    /// <summary>
+    /// An owned service the plan forgets because the table lacks it ("gone, and no longer wanted") is asked for once
+    /// more, by key: a dump that missed it (dumps are not atomic) would otherwise leave it in the kernel, unowned, for
+    /// good. One that is there stays owned, and the pass counts as a stale read, so the next pass reads the kernel and
+    /// removes it.
+    /// </summary>
+    private (OwnershipRecord Next, bool Missed) KeepOwnedServicesTheTableMissed(KernelTable table, OwnershipRecord before, OwnershipRecord next)
+    {
+        List<VirtualServiceKey> missed = [];
+        foreach (VirtualServiceKey key in before.Services)
+        {
+            if (next.Owns(key) || table.TryGetService(key, out _) || _policy.Refusal(key) is not null || !_kernel.HasService(key))
+            {
+                continue;
+            }
+
+            missed.Add(key);
+            next = next.WithService(key);
+        }
+
+        if (missed.Count > 0)
+        {
+            _log.Warning(
+                "{Service}{More}: owned, no longer wanted and missing from the table this pass planned from, but the kernel has it: the table was stale " +
+                "(the kernel's IPVS dump is not atomic); still owned, reading the kernel again",
+                missed[0], missed.Count > 1 ? $" (and {missed.Count - 1} more)" : string.Empty);
+        }
+
+        return (next, missed.Count > 0);
+    }
+
+    /// <summary>
     /// Logs each failure, except the refusals that only show that the pass planned from a stale table (one warning for
-    /// all of those), and settles what the failures mean for ownership.
+    /// all of those) and the operations withheld from another's service (one warning per service), and settles what the
+    /// failures mean for ownership.
     /// </summary>
     /// <returns>The next ownership record, and whether the pass planned from a stale table.</returns>
     private (OwnershipRecord Next, bool StaleRead) ReportFailures(IReadOnlyList<OperationFailure> failures, OwnershipRecord before, OwnershipRecord next)
@@ -345,6 +425,11 @@ internal sealed class Reconciler : IReconcilePass
         List<OperationFailure> stale = [];
         foreach (OperationFailure failure in failures)
         {
+            if (failure.Kind == FailureKind.Withheld)
+            {
+                continue;
+            }
+
             if (ShowsStaleRead(failure, notCreated))
             {
                 stale.Add(failure);
@@ -361,6 +446,12 @@ internal sealed class Reconciler : IReconcilePass
             {
                 next = next.WithoutService(failure.Operation.ServiceKey);
             }
+        }
+
+        foreach (IGrouping<VirtualServiceKey, OperationFailure> service in failures.Where(failure => failure.Kind == FailureKind.Withheld).GroupBy(failure => failure.Operation.ServiceKey))
+        {
+            _log.Warning("{Service} appeared in the kernel, made by someone else, as this pass was to create it: its {Count} planned real-server operations were not sent; left alone",
+                service.Key, service.Count());
         }
 
         if (stale.Count == 0)

@@ -184,6 +184,63 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public void Run_ReadMissedAForeignServiceWithOtherRealServers_AddsNoneOfOursToIt()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.9"));
+        _kernel.MissedByNextRead.Add(Tcp("10.99.0.10"));
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))), new InMemoryOwnershipStore());
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        Assert.Equal([Server("10.1.1.9").Key], _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Keys);
+        Assert.Equal([FailureKind.AlreadyExists, FailureKind.Withheld, FailureKind.Withheld], report.Outcome.Failures.Select(failure => failure.Kind));
+        Assert.True(report.StaleRead);
+        Assert.False(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+        Assert.Contains(_log.Messages(LogEventLevel.Warning), message =>
+            message.Contains("TCP 10.99.0.10:80 appeared in the kernel, made by someone else", StringComparison.Ordinal)
+            && message.Contains("its 2 planned real-server operations were not sent", StringComparison.Ordinal));
+        Assert.Empty(_log.Messages(LogEventLevel.Error));
+    }
+
+    [Fact]
+    public void Run_PlanCreatesAServiceAndMore_SendsTheCreationFirstInABatchOfItsOwn()
+    {
+        _kernel.AddService(Service("10.99.0.20"), Server("10.1.1.5"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(Tcp("10.99.0.20")));
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.20"), Server("10.1.1.6"))), journal);
+
+        ReconcileReport creating = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        ReconcileReport changing = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+
+        Assert.Equal(IpvsOperationKind.AddService, _kernel.Applied[0].Kind);
+        Assert.Equal(2, creating.Outcome.Datagrams);
+        Assert.Equal(creating.Plan.Operations.Count, creating.Outcome.Count);
+        Assert.Empty(changing.Plan.Operations);
+        Assert.Equal([Server("10.1.1.2").Key], _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Keys);
+    }
+
+    [Fact]
+    public void Run_ReadMissedAnOwnedServiceNoLongerWanted_KeepsOwningItAndTheNextPassRemovesIt()
+    {
+        VirtualService web = Service("10.99.0.10");
+        _kernel.AddService(web, Server("10.1.1.2"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(web.Key));
+        Reconciler reconciler = Create(Source(), journal);
+        _kernel.MissedByNextRead.Add(web.Key);
+
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+        bool ownedAfterStaleRead = journal.Record.Owns(web.Key);
+        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, readKernel: true);
+
+        Assert.True(stale.StaleRead);
+        Assert.True(ownedAfterStaleRead);
+        Assert.Contains(next.Plan.Operations, operation => operation.Kind == IpvsOperationKind.DeleteService && operation.ServiceKey == web.Key);
+        Assert.Null(_kernel.Find(web.Key));
+        Assert.Empty(journal.Record.Services);
+        Assert.Contains("TCP 10.99.0.10:80: owned, no longer wanted and missing from the table", Assert.Single(_log.Messages(LogEventLevel.Warning)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_ReadMissedAnOwnedServiceThatIsDraining_TheDrainKeepsItsDeadline()
     {
         VirtualService web = Service("10.99.0.10");

@@ -72,6 +72,8 @@ internal sealed class FakeKernel : IKernelGateway
         return new ApplyOutcome(operations.Count, failures, operations.Count == 0 ? 0 : 1);
     }
 
+    public bool HasService(VirtualServiceKey key) => _services.ContainsKey(key);
+
     public void Dispose() => Disposed = true;
 
     /// <summary>As the gateway classifies the kernel's errno: ENOENT means "no such real server" only for real-server commands.</summary>

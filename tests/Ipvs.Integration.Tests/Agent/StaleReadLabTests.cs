@@ -35,7 +35,7 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
     public async Task Run_ResyncReadListsServicesTwice_PassSucceedsWithNothingToDo()
     {
         await using TappedNamespace lab = await TappedNamespace.CreateAsync("stale-repeat");
-        Reconciler reconciler = await StartAgentAsync(lab);
+        (Reconciler reconciler, _) = await StartAgentAsync(lab);
         lab.AddServicesBehindNextDump(Changes);
 
         // Before the client dropped repeats, this read failed the pass: "Virtual service ... appears twice".
@@ -54,7 +54,7 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
     public async Task Run_ResyncReadMissesOwnedServices_StaleReadThenTheNextPassReadsTheKernelAndRepairs()
     {
         await using TappedNamespace lab = await TappedNamespace.CreateAsync("stale-miss");
-        Reconciler reconciler = await StartAgentAsync(lab);
+        (Reconciler reconciler, _) = await StartAgentAsync(lab);
         List<VirtualServiceKey> deleted = lab.DeleteServicesBehindNextDump(Changes);
 
         ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, readKernel: true);
@@ -88,13 +88,44 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(ServiceHash.Table(Services).Select(entry => entry.Service.Key).ToHashSet(), final);
     }
 
+    [Fact]
+    public async Task Run_ResyncReadMissesOwnedServicesNoLongerWanted_KeepsThemOwnedAndTheNextPassRemovesThem()
+    {
+        await using TappedNamespace lab = await TappedNamespace.CreateAsync("stale-forget");
+        (Reconciler reconciler, StaticFileSource source) = await StartAgentAsync(lab);
+        _scratch.Write("services.yaml", "services: []\n");
+        Assert.True(source.Reload());
+        lab.DeleteServicesBehindNextDump(Changes);
+
+        // The pass removes every service the read listed; the ones it missed are what the kernel still has.
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+        HashSet<VirtualServiceKey> left = [.. lab.Other.ListServices().Select(entry => entry.Service.Key)];
+        HashSet<VirtualServiceKey> listed = [.. lab.Tap.DumpedServices];
+        bool leftOwned = left.All(reconciler.Ownership.Owns);
+        string[] warnings = [.. _log.Messages(LogEventLevel.Warning)];
+        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, readKernel: true);
+        Report($"stale-read forget: the read missed {string.Join(", ", left)}, no longer wanted; after the pass still owned: {leftOwned}, stale read: {stale.StaleRead}, " +
+            $"warnings: {string.Join(" | ", warnings)}; the next pass deleted {next.Plan.Operations.Count(operation => operation.Kind == IpvsOperationKind.DeleteService)} services, " +
+            $"{lab.Other.ListServices().Count} left, {reconciler.Ownership.Services.Count} owned");
+
+        Assert.Equal(Changes, left.Count);
+        Assert.DoesNotContain(left, listed.Contains);
+        Assert.True(leftOwned);
+        Assert.True(stale.StaleRead);
+        Assert.Contains(warnings, warning => warning.Contains("owned, no longer wanted and missing from the table", StringComparison.Ordinal));
+        Assert.Empty(_log.Messages(LogEventLevel.Error));
+        Assert.Equal(left, next.Plan.Operations.Where(operation => operation.Kind == IpvsOperationKind.DeleteService).Select(operation => operation.ServiceKey).ToHashSet());
+        Assert.Empty(lab.Other.ListServices());
+        Assert.Empty(reconciler.Ownership.Services);
+    }
+
     public void Dispose() => _scratch.Dispose();
 
     /// <summary>
-    /// The agent's reconciler on the tapped client (the namespace disposes it), after a startup pass that created and
-    /// owns the whole table, once the IPVS table holds still.
+    /// The agent's reconciler on the tapped client (the namespace disposes it) and its services file's source, after a
+    /// startup pass that created and owns the whole table, once the IPVS table holds still.
     /// </summary>
-    private async Task<Reconciler> StartAgentAsync(TappedNamespace lab)
+    private async Task<(Reconciler Reconciler, StaticFileSource Source)> StartAgentAsync(TappedNamespace lab)
     {
         var source = new StaticFileSource(_scratch.Write("services.yaml", Yaml(ServiceHash.Table(Services))), TimeProvider.System, _log.Logger);
         Assert.True(source.Reload());
@@ -106,7 +137,7 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(startup.Outcome.Failures);
         Assert.Equal(Services, reconciler.Ownership.Services.Count);
         await lab.Tap.WaitForQuietAsync(lab.Client, Services, Quiet);
-        return reconciler;
+        return (reconciler, source);
     }
 
     private static string Yaml(List<(VirtualService Service, RealServer Server)> table)
