@@ -23,6 +23,9 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
 {
     private static readonly TimeSpan _converge = TimeSpan.FromSeconds(120);
 
+    /// <summary>Refused connections retried (200 ms apart) right after a container started: see <see cref="DockerAgentFixture.GetAsync"/>.</summary>
+    private const int StartingRetries = 25;
+
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact, Step(1)]
@@ -40,7 +43,7 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
         var answered = new HashSet<string>(StringComparer.Ordinal);
         for (int request = 0; request < 30 && answered.Count < names.Length; request++)
         {
-            answered.Add(await GetAsync("http://10.99.0.10/"));
+            answered.Add(await GetAsync("http://10.99.0.10/", StartingRetries));
         }
 
         Assert.Equal(names, answered.Order(StringComparer.Ordinal));
@@ -66,7 +69,7 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
             string third = await fixture.Docker.AddressAsync("churn3", Cancel);
             await fixture.Agent.EventuallyAsync(async () => AddressesOf(await RootTableAsync(), churn).SetEquals([NetAddress.Parse(second), NetAddress.Parse(third)]),
                 _converge, "churn3 added to 10.99.0.12:80");
-            Assert.Equal("churn3", await GetUntilAsync("http://10.99.0.12/", "churn3"));
+            Assert.Equal("churn3", await GetUntilAsync("http://10.99.0.12/", "churn3", StartingRetries));
         }
         finally
         {
@@ -191,7 +194,7 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
         string address = await fixture.Docker.AddressAsync(Ipv6Container.Name, Cancel, Ipv6Network, ipv6: true);
         await fixture.Agent.EventuallyAsync(async () => ServerOf(await RootTableAsync(), web6, address) is not null, _converge, "v6web in TCP [fd00:99:ff::10]:80");
 
-        Assert.Equal(Ipv6Container.Name, await GetAsync("http://[fd00:99:ff::10]/"));
+        Assert.Equal(Ipv6Container.Name, await GetAsync("http://[fd00:99:ff::10]/", StartingRetries));
     }
 
     [Fact, Step(8)]
@@ -385,12 +388,12 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
     }
 
     /// <summary>GETs until a body starts with <paramref name="prefix"/> (the scheduler may pick other servers first).</summary>
-    private static async Task<string> GetUntilAsync(string url, string prefix)
+    private static async Task<string> GetUntilAsync(string url, string prefix, int refusedRetries = 0)
     {
         string body = string.Empty;
         for (int request = 0; request < 20 && !body.StartsWith(prefix, StringComparison.Ordinal); request++)
         {
-            body = await GetAsync(url);
+            body = await GetAsync(url, refusedRetries);
         }
 
         return body;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Docker.DotNet.Models;
 using Ipvs.Core.Model;
 using Ipvs.Integration.Tests.Agent.Support;
@@ -93,8 +94,27 @@ public sealed class DockerAgentFixture : IAsyncLifetime
     internal static HashSet<NetAddress> AddressesOf(IpvsadmTable table, VirtualServiceKey service) =>
         [.. table.RealServersOf(service).Select(server => server.Address)];
 
-    /// <summary>One HTTP GET with a fresh connection (so that each one is scheduled anew); returns the body.</summary>
-    internal static async Task<string> GetAsync(string url)
+    /// <summary>
+    /// One HTTP GET with a fresh connection (so that each one is scheduled anew); returns the body. A container without a
+    /// healthcheck joins as soon as it runs, and busybox httpd may bind its port a moment later on the lab's slow CPU:
+    /// right after a container started, pass <paramref name="refusedRetries"/> to retry a refused connection.
+    /// </summary>
+    internal static async Task<string> GetAsync(string url, int refusedRetries = 0)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await GetOnceAsync(url);
+            }
+            catch (HttpRequestException error) when (attempt < refusedRetries && error.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
+            }
+        }
+    }
+
+    private static async Task<string> GetOnceAsync(string url)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
