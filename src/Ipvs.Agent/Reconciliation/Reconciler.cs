@@ -406,7 +406,7 @@ internal sealed class Reconciler : IReconcilePass
         {
             _log.Warning(
                 "{Service}{More}: owned, no longer wanted and missing from the table this pass planned from, but the kernel has it: the table was stale " +
-                "(the kernel's IPVS dump is not atomic); still owned, reading the kernel again",
+                "(the kernel's IPVS dump is not atomic); still owned, and the next pass reads the kernel afresh",
                 missed[0], missed.Count > 1 ? $" (and {missed.Count - 1} more)" : string.Empty);
         }
 
@@ -513,7 +513,7 @@ internal sealed class Reconciler : IReconcilePass
         };
         _log.Warning(
             "The kernel refused to {Change} {Subject}: {Refusal}{More}. The table this pass planned from was stale: the kernel's IPVS dump is not atomic, " +
-            "and something changed the table while it was read; reading it again",
+            "and something changed the table while it was read; the next pass reads it afresh",
             ChangeName(first.Operation.Kind), Subject(first.Operation), refusal, stale.Count > 1 ? $" (and {stale.Count - 1} more refusals like it)" : string.Empty);
     }
 

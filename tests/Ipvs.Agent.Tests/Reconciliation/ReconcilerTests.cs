@@ -133,7 +133,7 @@ public sealed class ReconcilerTests : IDisposable
         string warning = Assert.Single(_log.Messages(LogEventLevel.Warning));
         Assert.Contains("add service TCP 10.99.0.10:80: it already exists (and 2 more refusals like it)", warning, StringComparison.Ordinal);
         Assert.Contains("dump is not atomic", warning, StringComparison.Ordinal);
-        Assert.Contains("reading it again", warning, StringComparison.Ordinal);
+        Assert.Contains("the next pass reads it afresh", warning, StringComparison.Ordinal);
         Assert.Empty(_log.Messages(LogEventLevel.Error));
         Assert.False(_metrics.Errors.ContainsKey("operation"));
         Assert.True(journal.Record.Owns(web.Key));
