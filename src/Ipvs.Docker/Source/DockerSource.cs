@@ -16,9 +16,9 @@ namespace Ipvs.Docker.Source;
 /// other event (swarm service or node), a swarm task's container on a manager, the periodic timer and every
 /// reconnection take a full list.
 /// <para>
-/// A network (dis)connection names its container, and dockerd connects a container's networks inside the start (and
-/// disconnects them inside the exit), holding the container's lock until the <c>start</c> (or <c>die</c>) event is out.
-/// So the source inspects that container at once, in the background: dockerd answers as the start completes, which
+/// A network (dis)connection names its container, and dockerd connects a container's networks inside the start,
+/// holding the container's lock until the <c>start</c> event is out. So the source inspects that container at once,
+/// in the background: dockerd answers as the start completes, which
 /// is as early as the start event itself reaches us, often earlier, and the answer refreshes the container without
 /// waiting for the event. When the <c>start</c> event comes first, the refresh awaits that inspect instead of sending
 /// another, if its answer shows the container running since a start between the two events (<c>State.StartedAt</c>);
@@ -178,8 +178,7 @@ public sealed class DockerSource
                 }
             }
 
-            Interlocked.CompareExchange(ref _eventReceivedTicks, _time.GetUtcNow().UtcTicks, 0);
-            changed.TryWrite(true);
+            Wake(changed);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -363,6 +362,12 @@ public sealed class DockerSource
             _pendingContainers.Add(id);
         }
 
+        Wake(changed);
+    }
+
+    /// <summary>Something is pending: notes when the first change of this refresh arrived and wakes the relist loop.</summary>
+    private void Wake(ChannelWriter<bool> changed)
+    {
         Interlocked.CompareExchange(ref _eventReceivedTicks, _time.GetUtcNow().UtcTicks, 0);
         changed.TryWrite(true);
     }
