@@ -39,6 +39,16 @@ public sealed class DockerSourceTests : IAsyncDisposable
 
     private static DockerEvent ConnectFront(DateTimeOffset at) => new("network", "connect", "f00dfeed0001", "93126d2a7405", at);
 
+    /// <summary>Connected with web-bridge, a quiet second later web-front's network connect comes while dockerd holds inspects (a start in progress).</summary>
+    private async Task ConnectFrontWhileInspectsWaitAsync(DateTimeOffset connectAt)
+    {
+        await StartConnectedAsync("web-bridge");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+        _api.HoldInspects();
+        _api.Push(ConnectFront(connectAt));
+        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+    }
+
     private static DockerEvent StartFront(DateTimeOffset at) => new("container", "start", "93126d2a7405", Time: at);
 
     private string?[] ServiceNames() => [.. _source.Current!.Declarations.Services.Select(service => service.Source.Name).Order(StringComparer.Ordinal)];
@@ -164,12 +174,7 @@ public sealed class DockerSourceTests : IAsyncDisposable
     [Fact]
     public async Task RunAsync_StartEventBeforeTheAnswer_AwaitsTheNetworkEventsInspect()
     {
-        await StartConnectedAsync("web-bridge");
-        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
-        _api.HoldInspects();
-
-        _api.Push(ConnectFront(BeforeFrontStarted));
-        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+        await ConnectFrontWhileInspectsWaitAsync(BeforeFrontStarted);
         _api.Push(StartFront(AfterFrontStarted));
         await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(100));
         _api.SetInventory(Inventory("web-bridge", "web-front"));
@@ -184,13 +189,8 @@ public sealed class DockerSourceTests : IAsyncDisposable
     [Fact]
     public async Task RunAsync_StartEventAndAnAnswerFromAnEarlierRun_InspectsAgain()
     {
-        await StartConnectedAsync("web-bridge");
-        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
-        _api.HoldInspects();
-
         // The container's StartedAt (13:43:17.885) precedes the network event: the answer cannot show this start.
-        _api.Push(ConnectFront(AfterFrontStarted));
-        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+        await ConnectFrontWhileInspectsWaitAsync(AfterFrontStarted);
         _api.Push(StartFront(AfterFrontStarted.AddSeconds(1)));
         _api.SetInventory(Inventory("web-bridge", "web-front"));
         _api.ReleaseInspects();
@@ -203,12 +203,7 @@ public sealed class DockerSourceTests : IAsyncDisposable
     [Fact]
     public async Task RunAsync_AnotherEventAfterTheNetworkEvent_DiscardsItsAnswerAndInspectsAgain()
     {
-        await StartConnectedAsync("web-bridge");
-        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
-        _api.HoldInspects();
-
-        _api.Push(ConnectFront(BeforeFrontStarted));
-        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+        await ConnectFrontWhileInspectsWaitAsync(BeforeFrontStarted);
         _api.Push(new DockerEvent("container", "pause", "93126d2a7405", Time: AfterFrontStarted));
         await Eventually.TrueAsync(() => _api.Inspects == 2, "the pause event's own inspect is sent");
         ContainerInspectResponse paused = DockerFixtures.Container("web-front");
@@ -223,12 +218,7 @@ public sealed class DockerSourceTests : IAsyncDisposable
     [Fact]
     public async Task RunAsync_FullListAfterTheNetworkEvent_DiscardsItsAnswer()
     {
-        await StartConnectedAsync("web-bridge");
-        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
-        _api.HoldInspects();
-
-        _api.Push(ConnectFront(BeforeFrontStarted));
-        await Eventually.TrueAsync(() => _api.Inspects == 1, "the network event's container is inspected");
+        await ConnectFrontWhileInspectsWaitAsync(BeforeFrontStarted);
         _api.SetInventory(Inventory("web-bridge", "web-front"));
         await Eventually.AdvanceAsync(_time, _options.RelistInterval);
         await Eventually.TrueAsync(() => _source.Current?.Revision == 2, "the periodic list sees the container");
