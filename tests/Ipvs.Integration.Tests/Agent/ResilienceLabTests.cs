@@ -129,7 +129,14 @@ public sealed partial class ResilienceLabTests : IDisposable
         Assert.InRange(drainLasted, TimeSpan.FromSeconds(19), TimeSpan.FromSeconds(30));
         Assert.Contains("-A -t 10.99.0.10:80 -s rr\n", final, StringComparison.Ordinal);
         Assert.Contains("-a -t 10.99.0.10:80 -r 10.1.1.2:8080 -m -w 1\n", final, StringComparison.Ordinal);
-        Assert.DoesNotContain("10.1.1.3", await File.ReadAllTextAsync(Path.Combine(state, "ownership.json"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        // The pass journals after the kernel took its change, and the journal's fsync on the lab's host filesystem can
+        // take longer than the two ipvsadm runs above: wait for the write, then check what it says.
+        string journal = Path.Combine(state, "ownership.json");
+        await second.EventuallyAsync(
+            async () => !(await File.ReadAllTextAsync(journal, TestContext.Current.CancellationToken)).Contains("10.1.1.3", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the finished drain journaled");
+        Assert.DoesNotContain("10.1.1.3", await File.ReadAllTextAsync(journal, TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     private static async Task<bool> HasLine(LabNamespace lab, string line) =>
