@@ -25,8 +25,9 @@ set -euo pipefail
 #   procps util-linux coreutils  ps/sysctl, setpriv/unshare/setsid, timeout
 #   python3          python3 -m http.server backends in lab scenarios
 #   gcc libc6-dev    native/: the kernel-constant probe and the C reference writer
+#   shellcheck       `make test` lints every shell script in the repository
 lab_packages=(user-mode-linux kmod ipvsadm busybox-static iptables docker.io containerd runc
-    curl iproute2 procps util-linux coreutils python3 gcc libc6-dev)
+    curl iproute2 procps util-linux coreutils python3 gcc libc6-dev shellcheck)
 # A node runs the self-contained agent (no .NET runtime), Docker for the
 # labelled containers it watches, and ipvsadm to look at the result.
 # libicu72: the .NET runtime's globalization, unless published invariant.
@@ -75,21 +76,32 @@ fi
 # iptables. invoke-rc.d and deb-systemd-invoke both honour policy-rc.d
 # (exit 101 = "do not start"). An existing policy (container images ship
 # one) is left alone.
-policy=/usr/sbin/policy-rc.d
+# INSTALL_PACKAGES_POLICY points elsewhere only for the script's own tests.
+policy=${INSTALL_PACKAGES_POLICY:-/usr/sbin/policy-rc.d}
 own_policy=0
 if [[ $mode == lab && ! -e $policy ]]; then
     printf '#!/bin/sh\n# install-packages.sh --lab: no service starts during this install\nexit 101\n' >"$policy"
     chmod 755 "$policy"
     own_policy=1
 fi
-cleanup() { ((own_policy)) && rm -f "$policy"; }
+# An `if`, not `((own_policy)) && rm`: as the last command of an EXIT trap under `set -e`, a false
+# `((...))` would become the script's exit status and fail a successful install.
+cleanup() {
+    if ((own_policy)); then rm -f "$policy"; fi
+}
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
 echo "install-packages: installing ${missing[*]}"
 start=$SECONDS
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ! apt-get update -q; then
+    echo "install-packages: 'apt-get update' failed; nothing was installed" >&2
+    exit 1
+fi
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    echo "install-packages: 'apt-get install' of ${missing[*]} failed" >&2
+    exit 1
+fi
 echo "install-packages: installed ${#missing[@]} packages in $((SECONDS - start)) s"
 
 # On a host with systemd the units are enabled by the install even though
