@@ -31,7 +31,7 @@ internal static class ChangeSummary
             counts[(int)operation.Kind]++;
         }
 
-        return string.Join(", ", Enum.GetValues<IpvsOperationKind>().Where(kind => counts[(int)kind] > 0).Select(kind => $"{counts[(int)kind]} {KindText(kind)}"));
+        return string.Join(", ", Enum.GetValues<IpvsOperationKind>().Where(kind => counts[(int)kind] > 0).Select(kind => KindText(kind, counts[(int)kind])));
     }
 
     /// <summary>"static file /etc/ipvs-agent/services.yaml 11000, docker 3": most changes first.</summary>
@@ -68,13 +68,15 @@ internal static class ChangeSummary
         return [.. operations.Where(chosen.Contains)];
     }
 
-    private static string KindText(IpvsOperationKind kind) => kind switch
+    private static string KindText(IpvsOperationKind kind, int count)
     {
-        IpvsOperationKind.AddService => "services added",
-        IpvsOperationKind.UpdateService => "services changed",
-        IpvsOperationKind.DeleteService => "services removed",
-        IpvsOperationKind.AddServer => "real servers added",
-        IpvsOperationKind.UpdateServer => "real servers changed",
-        _ => "real servers removed",
-    };
+        string noun = kind is IpvsOperationKind.AddService or IpvsOperationKind.UpdateService or IpvsOperationKind.DeleteService ? "service" : "real server";
+        string verb = kind switch
+        {
+            IpvsOperationKind.AddService or IpvsOperationKind.AddServer => "added",
+            IpvsOperationKind.UpdateService or IpvsOperationKind.UpdateServer => "changed",
+            _ => "removed",
+        };
+        return $"{count} {noun}{(count == 1 ? string.Empty : "s")} {verb}";
+    }
 }
