@@ -97,8 +97,22 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             return;
         }
 
-        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log,
-            static () => GC.Collect(1, GCCollectionMode.Forced, blocking: true));
+        // After the first full pass, one compacting collection of every generation: the services file's YAML tree and
+        // the first load's garbage are gone by then, and the heap shrinks to what the agent keeps (measured: issue 12).
+        // Later passes collect what one resync leaves, gen1, off the event path.
+        bool compacted = false;
+        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log, () =>
+        {
+            if (compacted)
+            {
+                GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+                return;
+            }
+
+            compacted = true;
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        });
         using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
         {
             signal.Cancel = true;
