@@ -23,7 +23,7 @@ LAB_FILTER := -trait- Category=LabDocker
 LAB_DOCKER_TESTS := tests/Ipvs.Docker.Tests/$(BIN)/Ipvs.Docker.Tests.dll $(LAB_TESTS)
 LAB_DOCKER_FILTER := -trait Category=LabDocker
 
-.PHONY: deps build build-all native test unit-test lab-test lab-selftest demo bench lab-shell vagrant-validate clean
+.PHONY: deps build build-all native test test-busy unit-test lab-test lab-selftest demo bench lab-shell vagrant-validate clean
 
 ## deps: install the apt packages the lab and the build need (skipped when all are present)
 deps:
@@ -50,7 +50,12 @@ test: deps native build-all build
 	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
 	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	$(MAKE) --no-print-directory lab-selftest
+	$(RUN_TESTS) --script readme-host-examples tests/readme/host-examples
 	@$(RUN_TESTS) --summary
+
+## test-busy: `make test` with one CPU core kept busy (a bounded burner), as on a loaded developer machine
+test-busy:
+	tests/busy-host $(MAKE) --no-print-directory test
 
 ## unit-test: only the host unit tests (fast; no lab), with the shell scripts' lint and the install test
 unit-test: native build-all
