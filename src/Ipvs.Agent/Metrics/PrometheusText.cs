@@ -101,15 +101,16 @@ internal static class PrometheusText
     }
 
     private static string BackendLabels(VirtualServiceKey service, RealServerKey server) =>
-        $"local_address=\"{(service.IsFirewallMark ? string.Empty : service.Address.ToString())}\",local_port=\"{service.Port}\"," +
-        $"local_mark=\"{(service.IsFirewallMark ? service.FirewallMark.ToString(CultureInfo.InvariantCulture) : string.Empty)}\"," +
-        $"proto=\"{(service.IsFirewallMark ? string.Empty : VirtualServiceKey.ProtocolName(service.Protocol))}\"," +
-        $"remote_address=\"{server.Address}\",remote_port=\"{server.Port}\"";
+        $"{ServiceLabels(service)},remote_address=\"{server.Address}\",remote_port=\"{server.Port}\"";
 
-    private static string ServiceLabels(VirtualServiceKey service) =>
-        $"local_address=\"{(service.IsFirewallMark ? string.Empty : service.Address.ToString())}\",local_port=\"{service.Port}\"," +
-        $"local_mark=\"{(service.IsFirewallMark ? service.FirewallMark.ToString(CultureInfo.InvariantCulture) : string.Empty)}\"," +
-        $"proto=\"{(service.IsFirewallMark ? string.Empty : VirtualServiceKey.ProtocolName(service.Protocol))}\"";
+    /// <summary>
+    /// The service's labels exactly as node_exporter's ipvs collector writes them from /proc/net/ip_vs: an address
+    /// service has its protocol (TCP, UDP, SCTP) and an empty mark; a firewall-mark service has proto "FWM", no
+    /// address, port 0 and the mark as the kernel prints it there (%08X: <c>00000007</c>).
+    /// </summary>
+    private static string ServiceLabels(VirtualServiceKey service) => service.IsFirewallMark
+        ? $"local_address=\"\",local_port=\"0\",local_mark=\"{service.FirewallMark.ToString("X8", CultureInfo.InvariantCulture)}\",proto=\"FWM\""
+        : $"local_address=\"{service.Address}\",local_port=\"{service.Port}\",local_mark=\"\",proto=\"{VirtualServiceKey.ProtocolName(service.Protocol)}\"";
 
     private static void Single(StringBuilder text, string name, string type, string help, double value)
     {
