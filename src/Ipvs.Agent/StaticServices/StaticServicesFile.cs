@@ -369,7 +369,10 @@ public static partial class StaticServicesFile
         {
             if (method == ForwardingMethod.Masquerade)
             {
-                return givenPort ?? service.Port;
+                // Port 0 (omitted, in a firewall-mark or all-ports service) keeps each packet's port; written as :0 it is a mistake.
+                return givenPort == 0
+                    ? Fail<ushort>(node.Start.Line, path, "nat sends to the real server's port: give one from 1 to 65535 (or omit it to use the service's), got 0", 0)
+                    : givenPort ?? service.Port;
             }
 
             // Direct routing, tunnelling and local delivery forward the packet unchanged, so the kernel ignores any other port.
