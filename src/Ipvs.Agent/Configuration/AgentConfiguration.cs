@@ -31,10 +31,18 @@ internal static class AgentConfiguration
 
         LayerProvider fileLayer = new();
         string? readFrom = null;
-        if (File.Exists(path))
+        // Path.Exists, so that a directory or a device is reported for what it is rather than as missing.
+        if (Path.Exists(path))
         {
-            fileLayer = YamlConfigurationFile.Read(path, File.ReadAllText(path), problems);
-            readFrom = Path.GetFullPath(path);
+            try
+            {
+                fileLayer = YamlConfigurationFile.Read(path, InputFile.ReadAllText(path, InputFile.ConfigLimit), problems);
+                readFrom = Path.GetFullPath(path);
+            }
+            catch (Exception exception) when (exception is FormatException or IOException)
+            {
+                problems.Add(exception.Message);
+            }
         }
         else if (mustExist)
         {
