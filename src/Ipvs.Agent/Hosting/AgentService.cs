@@ -213,7 +213,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             server.Start();
             return server;
         }
-        catch (System.Net.HttpListenerException exception)
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException or FormatException or ArgumentException or InvalidOperationException)
         {
             log.Error("Metrics endpoint {Address} could not be opened: {Error}; running without metrics", address, exception.Message);
             server.Dispose();

@@ -17,12 +17,23 @@ internal static class PrometheusText
     public static string Render(AgentMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        var text = new StringBuilder();
-        if (metrics.KernelTable is { } snapshot)
-        {
-            WriteIpvs(text, snapshot.Table);
-        }
+        return (metrics.KernelTable is { } snapshot ? RenderKernel(snapshot.Table) : string.Empty) + RenderAgent(metrics);
+    }
 
+    /// <summary>The IPVS part (node_exporter's series and the per-service counters): the large part, the same for every scrape of one table read.</summary>
+    public static string RenderKernel(KernelTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var text = new StringBuilder();
+        WriteIpvs(text, table);
+        return text.ToString();
+    }
+
+    /// <summary>The agent's own series, which follow the exposition's IPVS part.</summary>
+    public static string RenderAgent(AgentMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var text = new StringBuilder();
         WriteAgent(text, metrics);
         return text.ToString();
     }
