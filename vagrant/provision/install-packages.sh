@@ -25,9 +25,12 @@ set -euo pipefail
 #   procps util-linux coreutils  ps/sysctl, setpriv/unshare/setsid, timeout
 #   python3          python3 -m http.server backends in lab scenarios
 #   gcc libc6-dev    native/: the kernel-constant probe and the C reference writer
-#   shellcheck       `make test` lints every shell script in the repository
+#   (shellcheck)     the linter `make test` runs over every shell script here
+#   openssl          the tests make their own TLS certificates (Docker endpoints over TCP)
+#   uml-utilities    uml_switch: the virtual Ethernet that joins vagrant/cluster/run's nodes
 lab_packages=(user-mode-linux kmod ipvsadm busybox-static iptables docker.io containerd runc
-    curl iproute2 procps util-linux coreutils python3 gcc libc6-dev shellcheck)
+    curl iproute2 procps util-linux coreutils python3 gcc libc6-dev shellcheck openssl
+    uml-utilities)
 # A node runs the self-contained agent (no .NET runtime), Docker for the
 # labelled containers it watches, and ipvsadm to look at the result.
 # libicu72: the .NET runtime's globalization, unless published invariant.

@@ -18,6 +18,15 @@ internal static class ConfigurationKeys
     public const string StateDir = "stateDir";
     public const string NodeAddress = "nodeAddress";
     public const string SwarmManager = "swarmManager";
+    public const string DockerTlsCertPath = "dockerTlsCertPath";
+    public const string DockerTlsCa = "dockerTlsCa";
+    public const string DockerTlsCert = "dockerTlsCert";
+    public const string DockerTlsKey = "dockerTlsKey";
+    public const string SwarmManagerTlsCertPath = "swarmManagerTlsCertPath";
+    public const string SwarmManagerTlsCa = "swarmManagerTlsCa";
+    public const string SwarmManagerTlsCert = "swarmManagerTlsCert";
+    public const string SwarmManagerTlsKey = "swarmManagerTlsKey";
+    public const string DockerAllowInsecureTcp = "dockerAllowInsecureTcp";
 
     public const string EnvironmentPrefix = "IPVS_AGENT_";
 
@@ -28,6 +37,8 @@ internal static class ConfigurationKeys
     [
         DockerHost, ServicesFile, Docker, AllowedVipCidrs, AllowedFwmarks, ResyncInterval, MinInterval, DrainTimeout,
         Interface, MetricsAddress, LogLevel, LogFormat, StateDir, NodeAddress, SwarmManager,
+        DockerTlsCertPath, DockerTlsCa, DockerTlsCert, DockerTlsKey,
+        SwarmManagerTlsCertPath, SwarmManagerTlsCa, SwarmManagerTlsCert, SwarmManagerTlsKey, DockerAllowInsecureTcp,
     ];
 
     /// <summary>Keys whose value is a list; every layer holds it as one comma-separated value, so a later layer replaces the whole list.</summary>
