@@ -145,6 +145,7 @@ internal sealed class Reconciler : IReconcilePass
     private KernelTable? _lastTable;
     private CleanPass? _lastCleanPass;
     private HashSet<string> _reportedProblems = [];
+    private HashSet<string> _reportedIssues = [];
     private readonly HashSet<string> _reportedUnreadable = [];
     private KernelRead? _openRead;
     private bool _vipsInSync;
@@ -663,13 +664,18 @@ internal sealed class Reconciler : IReconcilePass
         _reportedProblems = current;
     }
 
+    /// <summary>Warns once about each issue (a conflict, a refusal) while it lasts, again only if it goes away and comes back.</summary>
+    /// <remarks>A plan's issues are complete on every pass (an incremental pass carries the unchanged services' issues over).</remarks>
     private void ReportIssues(Plan plan)
     {
         _metrics.SetConflicts(plan.Issues.Count(issue => issue.Kind == PlanIssueKind.ForeignCollision));
-        foreach (PlanIssue issue in plan.Issues.Where(issue => _reportedProblems.Add(issue.Message)))
+        var current = plan.Issues.Select(issue => issue.Message).ToHashSet();
+        foreach (string issue in current.Where(issue => !_reportedIssues.Contains(issue)))
         {
-            _log.Warning("{Issue}", issue.Message);
+            _log.Warning("{Issue}", issue);
         }
+
+        _reportedIssues = current;
     }
 
     private const string AppliedTemplate = "{Change} {Subject}: {Reason} (source: {Source})";

@@ -551,6 +551,32 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public void Run_ConflictLastingSeveralPasses_WarnsOncePerChangeOfState()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.9.9.9"));
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        SourceSnapshot wanted = source.Current!;
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        int Warnings() => _log.Messages(LogEventLevel.Warning).Count(message => message.Contains("10.99.0.10", StringComparison.Ordinal));
+
+        for (int pass = 0; pass < 3; pass++)
+        {
+            reconciler.Run(ReconcileReason.Resync, readKernel: true);
+            reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+        }
+
+        int whileItLasts = Warnings();
+        source.Current = new SourceSnapshot([], []);
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: true);
+        source.Current = wanted;
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: true);
+        reconciler.Run(ReconcileReason.Resync, readKernel: true);
+
+        Assert.Equal(1, whileItLasts);
+        Assert.Equal(2, Warnings());
+    }
+
+    [Fact]
     public void Run_ManualDrainOfBusyServer_SetsWeightZeroAndKeepsIt()
     {
         string directory = Directory.CreateTempSubdirectory("ipvs-agent-drain-").FullName;
