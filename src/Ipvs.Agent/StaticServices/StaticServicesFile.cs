@@ -206,7 +206,7 @@ public static partial class StaticServicesFile
             }
 
             var service = new VirtualService(key.Value, scheduler, flags, persistence, netmask, persistenceEngine);
-            return new ServiceDeclaration(DesiredSource.StaticFile(fileName, name), service, servers);
+            return new ServiceDeclaration(DesiredSource.StaticFile(fileName, name), service, servers, name);
         }
 
         private VirtualServiceKey? ReadServiceKey(YamlMappingNode mapping, Dictionary<string, YamlNode> fields, string path)
