@@ -27,6 +27,10 @@ internal sealed class ConfigFlags
         Scalar("--log-level", ConfigurationKeys.LogLevel, "debug, info, warning or error (default info).", "LEVEL");
         Scalar("--node-address", ConfigurationKeys.NodeAddress, "This node's address, for Docker published-port services.", "IP");
         Scalar("--swarm-manager", ConfigurationKeys.SwarmManager, "Swarm manager endpoint URI.", "URI");
+        Scalar("--dns-address", ConfigurationKeys.DnsAddress, "Service-name DNS responder address[:port] (UDP and TCP), or off (default off).", "ADDR");
+        Scalar("--dns-domain", ConfigurationKeys.DnsDomain, $"Zone the DNS responder answers (default {AgentOptions.DefaultDnsDomain}).", "DOMAIN");
+        Scalar("--dns-ttl", ConfigurationKeys.DnsTtl, "TTL of DNS answers (default 5s).", "DURATION");
+        List("--dns-upstream", ConfigurationKeys.DnsUpstreams, "Resolver for other names, address[:port]; repeatable; none for none (default: /etc/resolv.conf's).", "ADDR");
     }
 
     public Option<string?> Config { get; }

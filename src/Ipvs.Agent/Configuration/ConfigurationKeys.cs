@@ -18,6 +18,10 @@ internal static class ConfigurationKeys
     public const string StateDir = "stateDir";
     public const string NodeAddress = "nodeAddress";
     public const string SwarmManager = "swarmManager";
+    public const string DnsAddress = "dnsAddress";
+    public const string DnsDomain = "dnsDomain";
+    public const string DnsTtl = "dnsTtl";
+    public const string DnsUpstreams = "dnsUpstreams";
 
     public const string EnvironmentPrefix = "IPVS_AGENT_";
 
@@ -28,10 +32,11 @@ internal static class ConfigurationKeys
     [
         DockerHost, ServicesFile, Docker, AllowedVipCidrs, AllowedFwmarks, ResyncInterval, MinInterval, DrainTimeout,
         Interface, MetricsAddress, LogLevel, LogFormat, StateDir, NodeAddress, SwarmManager,
+        DnsAddress, DnsDomain, DnsTtl, DnsUpstreams,
     ];
 
     /// <summary>Keys whose value is a list; every layer holds it as one comma-separated value, so a later layer replaces the whole list.</summary>
-    public static readonly string[] Lists = [AllowedVipCidrs, AllowedFwmarks];
+    public static readonly string[] Lists = [AllowedVipCidrs, AllowedFwmarks, DnsUpstreams];
 
     /// <summary>The canonical key for <paramref name="name"/>, matched without regard to case and underscores.</summary>
     public static string? Find(string name)
