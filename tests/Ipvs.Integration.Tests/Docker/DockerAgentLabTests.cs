@@ -182,6 +182,23 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
     }
 
     [Fact, Step(7)]
+    public async Task Run_ContainerWithTheAgentAsResolver_ResolvesServiceNamesAndFetchesThroughTheVip()
+    {
+        SkipWithoutDocker();
+        string[] run = ["-H", $"unix://{LabDocker.Socket}", "run", "--rm", "--dns", BridgeGateway, LabDocker.Image, "sh", "-c"];
+
+        // churn's containers started after the agent (and churn2 after step 2 killed churn1): names follow the labels.
+        string web = await Shell.RunAsync("docker", [.. run, "nslookup web.ipvs.internal"]);
+        string churn = await Shell.RunAsync("docker", [.. run, "nslookup churn.ipvs.internal"]);
+        TestContext.Current.SendDiagnosticMessage($"nslookup in a container:\n{web}\n{churn}");
+        Assert.Contains("10.99.0.10", web, StringComparison.Ordinal);
+        Assert.Contains("10.99.0.12", churn, StringComparison.Ordinal);
+
+        string body = await Shell.RunAsync("docker", [.. run, "wget -qO- -T 10 http://web.ipvs.internal/"]);
+        Assert.Contains(body.Trim(), (string[])["web1", "web2", "web3"]);
+    }
+
+    [Fact, Step(7)]
     public async Task Run_Ipv6NetworkContainer_Ipv6ServiceAndTrafficThroughTheVip()
     {
         SkipWithoutDocker();
