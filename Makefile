@@ -23,7 +23,7 @@ LAB_FILTER := -trait- Category=LabDocker
 LAB_DOCKER_TESTS := tests/Ipvs.Docker.Tests/$(BIN)/Ipvs.Docker.Tests.dll $(LAB_TESTS)
 LAB_DOCKER_FILTER := -trait Category=LabDocker
 
-.PHONY: deps build build-all native test unit-test lab-test lab-selftest demo bench lab-shell vagrant-validate clean
+.PHONY: deps build build-all native test test-busy unit-test lab-test lab-selftest demo bench lab-shell vagrant-validate clean
 
 ## deps: install the apt packages the lab and the build need (skipped when all are present)
 deps:
@@ -44,15 +44,24 @@ native:
 ## test: unit tests on the host, then the integration tests inside the lab kernel; one closing line
 test: deps native build-all build
 	@$(RUN_TESTS) --reset
+	$(RUN_TESTS) --script shellcheck tests/shellcheck-all
+	$(RUN_TESTS) --script install-packages-test tests/provision/install-packages-test
 	$(RUN_TESTS) $(UNIT_TESTS)
 	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
 	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	$(MAKE) --no-print-directory lab-selftest
+	$(RUN_TESTS) --script readme-host-examples tests/readme/host-examples
 	@$(RUN_TESTS) --summary
 
-## unit-test: only the host unit tests (fast; no lab)
+## test-busy: `make test` with one CPU core kept busy (a bounded burner), as on a loaded developer machine
+test-busy:
+	tests/busy-host $(MAKE) --no-print-directory test
+
+## unit-test: only the host unit tests (fast; no lab), with the shell scripts' lint and the install test
 unit-test: native build-all
 	@$(RUN_TESTS) --reset
+	$(RUN_TESTS) --script shellcheck tests/shellcheck-all
+	$(RUN_TESTS) --script install-packages-test tests/provision/install-packages-test
 	$(RUN_TESTS) $(UNIT_TESTS)
 	@$(RUN_TESTS) --summary
 
@@ -65,10 +74,7 @@ lab-test: build-all build
 
 ## lab-selftest: the lab's own contract (exit codes, timeouts, isolation, Docker), recorded in the test summary
 lab-selftest:
-	@out=$$(mktemp); rc=0; vagrant/lab/selftest --docker 2>&1 | tee "$$out" || rc=$$?; \
-	line=$$(grep -E '^lab-selftest: [0-9]+ passed, [0-9]+ failed' "$$out" | tail -n 1); rm -f "$$out"; \
-	if [[ -z $$line ]]; then $(RUN_TESTS) --record lab-selftest 0 1 lab; \
-	else $(RUN_TESTS) --record lab-selftest $$(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"$$line") lab; fi
+	$(RUN_TESTS) --script lab-selftest --where lab vagrant/lab/selftest --docker
 
 ## demo: boot the lab, start labelled containers, run the agent, show ipvsadm -Ln and traffic through the VIP
 demo: deps build

@@ -25,7 +25,7 @@ set -euo pipefail
 #   procps util-linux coreutils  ps/sysctl, setpriv/unshare/setsid, timeout
 #   python3          python3 -m http.server backends in lab scenarios
 #   gcc libc6-dev    native/: the kernel-constant probe and the C reference writer
-#   shellcheck       `make test` lints every shell script in the repository
+#   (shellcheck)     the linter `make test` runs over every shell script here
 #   bind9-dnsutils   dig, to query the agent's service-name DNS responder in lab tests
 #   dnsmasq-base     a real upstream resolver for the responder's forwarding in lab tests
 lab_packages=(user-mode-linux kmod ipvsadm busybox-static iptables docker.io containerd runc

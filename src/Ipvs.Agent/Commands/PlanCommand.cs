@@ -58,6 +58,13 @@ internal static class PlanCommand
             return ExitCodes.Runtime;
         }
 
+        // A desired service that was refused or collides with a foreign entry is a configuration problem: the kernel
+        // cannot match the desired state, so a script must not read success.
+        if (plan.Issues.Any(issue => issue.LeavesDesiredUnserved))
+        {
+            return ExitCodes.UsageOrConfig;
+        }
+
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.Differences : ExitCodes.Ok;
     }
 
@@ -70,9 +77,14 @@ internal static class PlanCommand
 
     private static void WriteText(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied)
     {
-        if (plan.IsEmpty)
+        int unserved = plan.Issues.Count(issue => issue.LeavesDesiredUnserved);
+        if (plan.IsEmpty && unserved == 0)
         {
             output.WriteLine("No changes: the kernel already matches the desired state.");
+        }
+        else if (plan.IsEmpty)
+        {
+            output.WriteLine($"No changes {(applied ? "applied" : "planned")}.");
         }
         else
         {
@@ -96,6 +108,12 @@ internal static class PlanCommand
         {
             output.WriteLine($"  FAILED {Reconciler.ChangeName(failure.Operation.Kind)} {failure.Operation.ServiceKey}: {failure.Error}");
         }
+
+        if (unserved > 0)
+        {
+            output.WriteLine($"{unserved} desired {(unserved == 1 ? "service was" : "services were")} refused (marked ! above): "
+                + "the kernel does not match the desired state.");
+        }
     }
 
     private static void WriteJson(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied)
@@ -105,6 +123,7 @@ internal static class PlanCommand
         {
             writer.WriteStartObject();
             writer.WriteBoolean("applied", applied);
+            writer.WriteNumber("refused", plan.Issues.Count(issue => issue.LeavesDesiredUnserved));
             writer.WriteStartArray("changes");
             foreach (IpvsOperation operation in plan.Operations)
             {

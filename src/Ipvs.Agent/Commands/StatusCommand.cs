@@ -54,9 +54,9 @@ internal static class StatusCommand
         return ExitCodes.Ok;
     }
 
-    private sealed record ServerRow(KernelRealServer Server, string State, string? Source);
+    private sealed record ServerRow(KernelRealServer Server, string State, DesiredSource? Source);
 
-    private sealed record ServiceRow(KernelService Service, string Owner, string? Source, IReadOnlyList<ServerRow> Servers, IReadOnlyList<string>? Names = null);
+    private sealed record ServiceRow(KernelService Service, string Owner, DesiredSource? Source, IReadOnlyList<ServerRow> Servers, IReadOnlyList<string>? Names = null);
 
     private static ServiceRow Row(KernelService service, DesiredState desired, OwnershipRecord ownership)
     {
@@ -69,9 +69,9 @@ internal static class StatusCommand
                 : ownership.Drains.TryGetValue(new DrainKey(service.Key, server.Key), out Drain? drain) ? $"draining until {drain.Deadline.ToString("u", CultureInfo.InvariantCulture)}"
                 : server.Server.Weight == 0 ? "weight 0"
                 : "serving";
-            return new ServerRow(server, state, wantedServer?.Source.ToString());
+            return new ServerRow(server, state, wantedServer?.Source);
         }).ToList();
-        return new ServiceRow(service, owned ? "owned" : "foreign", wanted?.Source.ToString(), servers, service.Key.IsFirewallMark ? null : wanted?.Names);
+        return new ServiceRow(service, owned ? "owned" : "foreign", wanted?.Source, servers, service.Key.IsFirewallMark ? null : wanted?.Names);
     }
 
     private static void WriteText(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual)
@@ -84,12 +84,12 @@ internal static class StatusCommand
             VirtualService service = row.Service.Service;
             string flags = service.Flags.HasFlag(ServiceFlags.Persistent) ? $"persistent {service.TimeoutSeconds}" : string.Empty;
             string key = service.Key.IsFirewallMark ? $"FWM  {service.Key.FirewallMark}" : $"{VirtualServiceKey.ProtocolName(service.Key.Protocol),-4} {service.Key.Address.ToEndpointHost()}:{service.Key.Port}";
-            output.WriteLine($"{$"{key} {service.Scheduler} {flags}",-55} {row.Owner,-8} {row.Source ?? "-"}{(row.Names is { Count: > 0 } names ? $" name {string.Join(", ", names)}" : string.Empty)}");
+            output.WriteLine($"{$"{key} {service.Scheduler} {flags}",-55} {row.Owner,-8} {row.Source?.ToShortString() ?? "-"}{(row.Names is { Count: > 0 } names ? $" name {string.Join(", ", names)}" : string.Empty)}");
             foreach (ServerRow server in row.Servers)
             {
                 RealServer real = server.Server.Server;
                 RealServerStatus status = server.Server.Status;
-                output.WriteLine($"  -> {real.Key,-28} {Forward(real.Method),-7} {real.Weight,-6} {status.ActiveConnections,-10} {status.InactiveConnections,-9} {server.State,-10} {server.Source ?? "-"}");
+                output.WriteLine($"  -> {real.Key,-28} {Forward(real.Method),-7} {real.Weight,-6} {status.ActiveConnections,-10} {status.InactiveConnections,-9} {server.State,-10} {server.Source?.ToShortString() ?? "-"}");
             }
         }
 
@@ -122,7 +122,7 @@ internal static class StatusCommand
                 writer.WriteString("scheduler", service.Scheduler);
                 writer.WriteString("flags", ConfigDifference.FormatFlags(service.Flags & ~ServiceFlags.Hashed));
                 writer.WriteString("owner", row.Owner);
-                writer.WriteString("source", row.Source);
+                writer.WriteString("source", row.Source?.ToString());
                 writer.WriteString("name", row.Names is { Count: > 0 } names ? string.Join(',', names) : null);
                 writer.WriteNumber("connections", service.Key.IsFirewallMark ? 0 : row.Service.Status.Statistics.Connections);
                 writer.WriteStartArray("servers");
@@ -135,7 +135,7 @@ internal static class StatusCommand
                     writer.WriteNumber("activeConnections", server.Server.Status.ActiveConnections);
                     writer.WriteNumber("inactiveConnections", server.Server.Status.InactiveConnections);
                     writer.WriteString("state", server.State);
-                    writer.WriteString("source", server.Source);
+                    writer.WriteString("source", server.Source?.ToString());
                     writer.WriteEndObject();
                 }
 

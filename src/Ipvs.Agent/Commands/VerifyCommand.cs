@@ -4,13 +4,16 @@ using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.Verification;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
+using Ipvs.Core.Planning;
 
 namespace Ipvs.Agent.Commands;
 
 /// <summary>
-/// <c>verify</c>: an independent cross-check with <c>ipvsadm -Sn</c> that the kernel holds the desired state on the set
-/// the agent owns (or may own); foreign entries are not compared.
+/// <c>verify</c>: an independent cross-check with <c>ipvsadm -Sn</c> that the kernel holds the whole desired state. A
+/// desired service the agent does not serve (refused, or colliding with a foreign entry) is a difference; foreign entries
+/// are not compared.
 /// </summary>
 internal static class VerifyCommand
 {
@@ -32,7 +35,6 @@ internal static class VerifyCommand
             throw new CommandFailedException(ExitCodes.UsageOrConfig, "verify needs a desired state: give --services FILE (or servicesFile in the config) or enable Docker");
         }
 
-        DesiredState desired = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir)).Assemble().State;
         OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load();
         KernelTable kernel;
         try
@@ -44,30 +46,57 @@ internal static class VerifyCommand
             throw new CommandFailedException(ExitCodes.Runtime, $"ipvsadm was not found or could not run ({exception.Message}): install it (apt-get install ipvsadm) to verify");
         }
 
-        IReadOnlyList<string> differences = Compare(desired, kernel, ownership, options.OwnershipPolicy);
-        if (differences.Count == 0)
+        DesiredInput input = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir)).Assemble();
+        VerifyResult result = Compare(input.State, kernel, ownership, options.OwnershipPolicy, input.Problems);
+        if (result.Differences.Count == 0)
         {
-            await context.Out.WriteLineAsync($"OK: the kernel matches the desired state ({desired.Services.Count} services, checked with ipvsadm -Sn).");
+            await context.Out.WriteLineAsync($"OK: the kernel matches the desired state ({input.State.Services.Count} services, checked with ipvsadm -Sn).");
             return ExitCodes.Ok;
         }
 
-        await context.Out.WriteLineAsync($"{differences.Count} differences between the desired state and the kernel (ipvsadm -Sn):");
-        foreach (string difference in differences)
+        await context.Out.WriteLineAsync($"{result.Differences.Count} differences between the desired state and the kernel (ipvsadm -Sn):");
+        foreach (string difference in result.Differences)
         {
             await context.Out.WriteLineAsync($"  {difference}");
         }
 
-        return ExitCodes.Differences;
+        return result.AnyRefused ? ExitCodes.UsageOrConfig : ExitCodes.Differences;
     }
 
-    /// <summary>Differences on the owned set: desired services the agent may own (not foreign collisions) against the owned kernel entries.</summary>
-    internal static IReadOnlyList<string> Compare(DesiredState desired, KernelTable kernel, OwnershipRecord ownership, OwnershipPolicy policy)
+    /// <summary>
+    /// Every desired service against the kernel: one the configuration refuses, one held by an entry the agent did not
+    /// create, and a declaration a source could not turn into a service are differences too, each naming its reason;
+    /// owned kernel entries that are not desired are differences; foreign entries are otherwise not compared.
+    /// </summary>
+    internal static VerifyResult Compare(DesiredState desired, KernelTable kernel, OwnershipRecord ownership, OwnershipPolicy policy, IReadOnlyList<string> problems)
     {
-        var comparable = desired.Services
-            .Where(pair => policy.Refusal(pair.Key) is null && (ownership.Owns(pair.Key) || !kernel.Services.ContainsKey(pair.Key)))
-            .ToDictionary(pair => pair.Key, pair => pair.Value);
+        var differences = new List<string>();
+        var comparable = new Dictionary<VirtualServiceKey, DesiredService>();
+        bool anyRefused = false;
+        foreach ((VirtualServiceKey key, DesiredService service) in desired.Services.OrderBy(pair => pair.Key, KeyOrder.Instance))
+        {
+            if (policy.Refusal(key) is { } refusal)
+            {
+                anyRefused = true;
+                differences.Add($"{key}: not served by the agent: refused: {refusal}");
+            }
+            else if (!ownership.Owns(key) && kernel.Services.ContainsKey(key))
+            {
+                differences.Add($"{key}: not served by the agent: conflict: the kernel holds an entry with this key that the agent did not create");
+            }
+            else
+            {
+                comparable.Add(key, service);
+            }
+        }
+
         KernelTable wanted = KernelTableComparer.ToTable(new DesiredState(desired.Revision, comparable));
         KernelTable owned = KernelTable.Create(kernel.Services.Values.Where(service => ownership.Owns(service.Key)));
-        return KernelTableComparer.Compare(wanted, owned, compareThresholds: false);
+        differences.AddRange(KernelTableComparer.Compare(wanted, owned, compareThresholds: false));
+        differences.AddRange(problems.Select(problem => $"not in the desired state: {problem}"));
+        return new VerifyResult(differences, anyRefused);
     }
 }
+
+/// <summary>What <c>verify</c> found: every difference in words, and whether any is a refusal by the configuration.</summary>
+internal sealed record VerifyResult(IReadOnlyList<string> Differences, bool AnyRefused);

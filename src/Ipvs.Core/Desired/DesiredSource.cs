@@ -23,7 +23,16 @@ public sealed record DesiredSource(DesiredSourceKind Kind, string Id, string? Na
 
     public static DesiredSource SwarmTask(string id, string? name = null) => new(DesiredSourceKind.SwarmTask, id, name);
 
-    public override string ToString()
+    /// <summary>Docker prints ids of containers, services and tasks in 12 characters; so does <c>status</c>.</summary>
+    public const int ShortIdLength = 12;
+
+    public override string ToString() => Format(Id);
+
+    /// <summary>As <see cref="ToString"/>, with a Docker id shortened to the 12 characters <c>docker ps</c> shows.</summary>
+    public string ToShortString() =>
+        Kind != DesiredSourceKind.StaticFile && Id.Length > ShortIdLength ? Format(Id[..ShortIdLength]) : Format(Id);
+
+    private string Format(string id)
     {
         string kind = Kind switch
         {
@@ -33,6 +42,6 @@ public sealed record DesiredSource(DesiredSourceKind Kind, string Id, string? Na
             DesiredSourceKind.SwarmTask => "swarm task",
             _ => Kind.ToString(),
         };
-        return Name is null ? $"{kind} {Id}" : $"{kind} {Id} ({Name})";
+        return Name is null ? $"{kind} {id}" : $"{kind} {id} ({Name})";
     }
 }

@@ -69,4 +69,20 @@ public sealed record OwnershipPolicy(IReadOnlyList<AddressBlock> AddressBlocks, 
             ? $"{key}: VIP {key.Address} is refused: no VIP blocks are configured as owned"
             : $"{key}: VIP {key.Address} is outside the owned VIP blocks {string.Join(", ", AddressBlocks)}";
     }
+
+    /// <summary>The configuration key and flag that would allow <paramref name="key"/>, for refusals an operator must act on.</summary>
+    /// <remarks>The static services file is held to the same blocks as Docker labels: the ownership journal records what
+    /// the agent created, not which source licensed it, so a VIP allowed only by the file could not be told apart from one
+    /// whose block was withdrawn once it left the file (docs in the README, "Configuration").</remarks>
+    public static string HowToAllow(VirtualServiceKey key)
+    {
+        if (key.IsFirewallMark)
+        {
+            string mark = key.FirewallMark.ToString(CultureInfo.InvariantCulture);
+            return $"allow it with `allowedFwmarks: [{mark}]` in the config file or `--allowed-fwmark {mark}`";
+        }
+
+        string single = $"{key.Address}/{key.Address.ByteLength * 8}";
+        return $"allow it with `allowedVipCidrs: [{single}]` (or a wider block) in the config file or `--allowed-vip-cidr {single}`";
+    }
 }

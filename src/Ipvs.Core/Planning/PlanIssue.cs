@@ -16,5 +16,8 @@ public enum PlanIssueKind
 /// <summary>Something the planner would not do, in plain words naming the service and the source that asked.</summary>
 public sealed record PlanIssue(PlanIssueKind Kind, VirtualServiceKey Service, DesiredSource? Source, string Message)
 {
+    /// <summary>True when a desired service was not put in the kernel: the kernel cannot match the desired state.</summary>
+    public bool LeavesDesiredUnserved => Kind is PlanIssueKind.ForeignCollision or PlanIssueKind.OutsideOwnedRange;
+
     public override string ToString() => Message;
 }

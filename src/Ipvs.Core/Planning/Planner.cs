@@ -123,7 +123,8 @@ public sealed class Planner
             VirtualServiceKey key = desired.Key;
             if (_planner._ownershipPolicy.Refusal(key) is { } refusal)
             {
-                _issues.Add(new PlanIssue(PlanIssueKind.OutsideOwnedRange, key, desired.Source, $"{refusal}; not created (asked for by {desired.Source})"));
+                _issues.Add(new PlanIssue(PlanIssueKind.OutsideOwnedRange, key, desired.Source,
+                    $"{refusal}; not created (asked for by {desired.Source}); {OwnershipPolicy.HowToAllow(key)}"));
                 return;
             }
 

@@ -57,12 +57,11 @@ public sealed class DnsServer(IPEndPoint endpoint, DnsResponder responder, DnsFo
         await Task.WhenAll(ServeUdpAsync(_udp, cancellationToken), ServeTcpAsync(_tcp, cancellationToken));
     }
 
+    /// <summary>Closes both sockets; the loops then end. The semaphores stay: forwards and connections still running release them.</summary>
     public void Dispose()
     {
         _udp?.Dispose();
         _tcp?.Dispose();
-        _forwards.Dispose();
-        _connections.Dispose();
     }
 
     private async Task ServeUdpAsync(Socket socket, CancellationToken cancellationToken)

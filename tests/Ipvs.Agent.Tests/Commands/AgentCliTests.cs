@@ -147,6 +147,53 @@ public sealed class AgentCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_EveryServiceRefused_ExitsTwoNamingTheFlagAndNeverSaysTheKernelMatches()
+    {
+        string services = Write("services.yaml", WebService.Replace("10.99.0.10", "10.98.0.10", StringComparison.Ordinal));
+
+        (int exitCode, string output, _) = await Run("apply", "--file", services);
+
+        Assert.Equal(ExitCodes.UsageOrConfig, exitCode);
+        Assert.Contains("! TCP 10.98.0.10:80: VIP 10.98.0.10 is outside the owned VIP blocks 10.99.0.0/24", output, StringComparison.Ordinal);
+        Assert.Contains("`--allowed-vip-cidr 10.98.0.10/32`", output, StringComparison.Ordinal);
+        Assert.Contains("1 desired service was refused", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("matches", output.Replace("does not match", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Empty(_cli.Kernel.Applied);
+    }
+
+    [Fact]
+    public async Task Apply_OneOfTwoServicesRefused_AppliesTheOtherAndExitsTwo()
+    {
+        string services = Write("services.yaml", WebService + """
+
+              - name: other
+                vip: 10.98.0.11
+                port: 80
+            """);
+
+        (int exitCode, string output, _) = await Run("apply", "--file", services);
+
+        Assert.Equal(ExitCodes.UsageOrConfig, exitCode);
+        Assert.Contains("Applied: 3 changes", output, StringComparison.Ordinal);
+        Assert.Contains("1 desired service was refused (marked ! above): the kernel does not match the desired state.", output, StringComparison.Ordinal);
+        Assert.True(_cli.Kernel.ReadTable().TryGetService(Service("10.99.0.10").Key, out _));
+    }
+
+    [Fact]
+    public async Task Plan_DesiredServiceHeldByAForeignEntry_ExitsTwoNamingTheConflict()
+    {
+        string services = Write("services.yaml", WebService);
+        _cli.Kernel.AddService(Service("10.99.0.10"), Server("10.1.1.9"));
+
+        (int exitCode, string output, _) = await Run("plan", "--file", services, "--output", "json");
+
+        Assert.Equal(ExitCodes.UsageOrConfig, exitCode);
+        using JsonDocument document = JsonDocument.Parse(output);
+        Assert.Equal(1, document.RootElement.GetProperty("refused").GetInt32());
+        Assert.Equal("ForeignCollision", Assert.Single(document.RootElement.GetProperty("issues").EnumerateArray()).GetProperty("kind").GetString());
+    }
+
+    [Fact]
     public async Task Apply_BadServicesFile_ExitsTwoNamingTheFieldAndChangesNothing()
     {
         string services = Write("services.yaml", WebService.Replace("port: 80", "port: eighty", StringComparison.Ordinal));
@@ -233,6 +280,32 @@ public sealed class AgentCliTests : IDisposable
         Assert.Equal(ExitCodes.Differences, exitCode);
         Assert.Contains("TCP 10.99.0.10:80: real server 10.1.1.2:8080 is missing from the kernel", output, StringComparison.Ordinal);
         Assert.DoesNotContain("10.99.0.50", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_DesiredServiceRefused_ExitsTwoNamingTheRefusal()
+    {
+        string services = Write("services.yaml", WebService.Replace("10.99.0.10", "10.98.0.10", StringComparison.Ordinal));
+        _cli.IpvsadmSave = _ => Task.FromResult(_cli.Kernel.ReadTable());
+
+        (int exitCode, string output, _) = await Run("verify", "--services", services);
+
+        Assert.Equal(ExitCodes.UsageOrConfig, exitCode);
+        Assert.DoesNotContain("OK", output, StringComparison.Ordinal);
+        Assert.Contains("TCP 10.98.0.10:80: not served by the agent: refused: TCP 10.98.0.10:80: VIP 10.98.0.10 is outside the owned VIP blocks", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_DesiredServiceHeldByAForeignEntry_ExitsOneNamingTheConflict()
+    {
+        string services = Write("services.yaml", WebService);
+        _cli.Kernel.AddService(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3", weight: 2));
+        _cli.IpvsadmSave = _ => Task.FromResult(_cli.Kernel.ReadTable());
+
+        (int exitCode, string output, _) = await Run("verify", "--services", services);
+
+        Assert.Equal(ExitCodes.Differences, exitCode);
+        Assert.Contains("TCP 10.99.0.10:80: not served by the agent: conflict: the kernel holds an entry with this key that the agent did not create", output, StringComparison.Ordinal);
     }
 
     [Fact]

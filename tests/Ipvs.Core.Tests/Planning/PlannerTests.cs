@@ -102,7 +102,8 @@ public sealed class PlannerTests
 
         Assert.True(plan.IsEmpty);
         Assert.Equal(
-            "TCP 192.168.1.1:80: VIP 192.168.1.1 is outside the owned VIP blocks 10.99.0.0/24, fd00::/64; not created (asked for by static file services.yaml (web))",
+            "TCP 192.168.1.1:80: VIP 192.168.1.1 is outside the owned VIP blocks 10.99.0.0/24, fd00::/64; not created (asked for by static file services.yaml (web)); "
+            + "allow it with `allowedVipCidrs: [192.168.1.1/32]` (or a wider block) in the config file or `--allowed-vip-cidr 192.168.1.1/32`",
             Assert.Single(plan.Issues).Message);
     }
 

@@ -12,7 +12,7 @@ C="docker service create --detach --no-resolve-image --stop-signal KILL"
 $C --name web --replicas 2 --network backend --label ipvs.web.vip=10.99.0.10:80 --label ipvs.web.network=backend ipvs-lab/busybox httpd -f -p 80 -h /www
 $C --name pub --replicas 1 --publish 30080:80 --label ipvs.pub.vip=10.99.0.20:80 --label ipvs.pub.address=published ipvs-lab/busybox httpd -f -p 80 -h /www
 $C --name hostpub --mode global --publish mode=host,target=80,published=31080 --label ipvs.hostpub.vip=10.99.0.30:80 --label ipvs.hostpub.address=published ipvs-lab/busybox httpd -f -p 80 -h /www
-for i in $(seq 1 120); do
+for _ in $(seq 1 120); do
   running=$(docker service ls --format '{{.Replicas}}' | tr '\n' ' ')
   echo "replicas: $running"
   case "$running" in "2/2 1/1 1/1 "|"2/2 1/1 1/1"|"1/1 2/2 1/1 "|"1/1 1/1 2/2 ") break;; esac

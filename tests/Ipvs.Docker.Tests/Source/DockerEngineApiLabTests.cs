@@ -14,6 +14,12 @@ namespace Ipvs.Docker.Tests.Source;
 public sealed class DockerEngineApiLabTests
 {
     private const string Socket = "/run/docker.sock";
+
+    /// <summary>
+    /// Longer than the client's default (100 s): one container start in the lab's one-CPU guest takes 7-24 s on a quiet
+    /// host and has taken over 100 s on a busy one.
+    /// </summary>
+    private static readonly TimeSpan LabRequestTimeout = TimeSpan.FromMinutes(5);
     private const string Image = "ipvs-lab/busybox";
     private static readonly string[] _names = ["ipvs-lab-web1", "ipvs-lab-web2", "ipvs-lab-web3"];
 
@@ -27,7 +33,7 @@ public sealed class DockerEngineApiLabTests
 
         CancellationToken cancel = TestContext.Current.CancellationToken;
         Uri endpoint = DockerEndpoint.Resolve(null, Environment.GetEnvironmentVariable("DOCKER_HOST"));
-        using DockerClient docker = new DockerClientBuilder().WithEndpoint(endpoint).Build();
+        using DockerClient docker = new DockerClientBuilder().WithEndpoint(endpoint).WithTimeout(LabRequestTimeout).Build();
         await RemoveAsync(docker, cancel);
         using var api = new DockerEngineApi(endpoint);
 
@@ -120,7 +126,7 @@ public sealed class DockerEngineApiLabTests
 
         CancellationToken cancel = TestContext.Current.CancellationToken;
         Uri endpoint = DockerEndpoint.Resolve(null, Environment.GetEnvironmentVariable("DOCKER_HOST"));
-        using DockerClient docker = new DockerClientBuilder().WithEndpoint(endpoint).Build();
+        using DockerClient docker = new DockerClientBuilder().WithEndpoint(endpoint).WithTimeout(LabRequestTimeout).Build();
         if ((await docker.System.GetSystemInfoAsync(cancel)).Swarm?.LocalNodeState != "active")
         {
             Assert.Skip("this engine is not in a swarm (run Fixtures/lab-swarm.sh inside vagrant/lab/run --docker)");

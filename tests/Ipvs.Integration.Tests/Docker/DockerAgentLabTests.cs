@@ -18,6 +18,7 @@ namespace Ipvs.Integration.Tests.Docker;
 /// <c>vagrant/lab/run --docker -- dotnet Ipvs.Integration.Tests.dll -trait Category=LabDocker</c>.
 /// </summary>
 [Trait("Category", "LabDocker")]
+[Collection(DockerLab.Name)]
 [TestMethodOrderer(typeof(StepOrderer))]
 public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixture<DockerAgentFixture>
 {

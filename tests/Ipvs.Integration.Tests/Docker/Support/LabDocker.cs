@@ -25,20 +25,94 @@ internal sealed record LabContainer(
 /// The lab's dockerd through its Engine API: cheaper than the docker CLI (1-3 s per call in the guest) and lets
 /// containers start concurrently.
 /// </summary>
+/// <remarks>
+/// Requests have no timeout of the client's own (its default, 100 s, is shorter than one container start in a guest
+/// on a loaded host): every wait is the caller's, sized from what the lab does under load, and named when it passes.
+/// </remarks>
 internal sealed class LabDocker : IDisposable
 {
     public const string Socket = "/run/docker.sock";
     public const string Image = "ipvs-lab/busybox";
 
+    private readonly Dictionary<string, string> _startFailures = [];
+
     public LabDocker() =>
-        Client = new DockerClientBuilder().WithEndpoint(DockerEndpoint.Resolve(null, Environment.GetEnvironmentVariable("DOCKER_HOST"))).Build();
+        Client = new DockerClientBuilder()
+            .WithEndpoint(DockerEndpoint.Resolve(null, Environment.GetEnvironmentVariable("DOCKER_HOST")))
+            .WithTimeout(Timeout.InfiniteTimeSpan)
+            .Build();
 
     public static bool Available => File.Exists(Socket);
 
     public DockerClient Client { get; }
 
-    /// <summary>Creates and starts <paramref name="container"/>; a leftover of the same name is removed first.</summary>
+    /// <summary>
+    /// Records that <paramref name="name"/> could not be started and why, so that the tests that need it fail with that
+    /// reason (every call below that names it throws it) while the other tests run.
+    /// </summary>
+    public void RecordStartFailure(string name, string reason)
+    {
+        lock (_startFailures)
+        {
+            _startFailures[name] = reason;
+        }
+    }
+
+    private void ThrowIfNotStarted(string name)
+    {
+        lock (_startFailures)
+        {
+            if (_startFailures.TryGetValue(name, out string? reason))
+            {
+                throw new InvalidOperationException($"container {name} was never started, so this test cannot run: {reason}");
+            }
+        }
+    }
+
+    /// <summary>One line per container (name, state, status), as <c>docker ps -a</c> shows them, for failure messages.</summary>
+    public async Task<string> DescribeContainersAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            IList<ContainerListResponse> all = await Client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, timeout.Token);
+            return all.Count == 0
+                ? "docker ps -a: no containers"
+                : "docker ps -a: " + string.Join("; ", all.Select(c => $"{string.Join(",", c.Names).TrimStart('/')} {c.State} ({c.Status})"));
+        }
+        catch (Exception error) when (error is DockerApiException or HttpRequestException or OperationCanceledException or IOException)
+        {
+            return $"docker ps -a failed too: {error.Message}";
+        }
+    }
+
+    /// <summary>One container's start, loaded host included (LAB.md: 7-24 s quiet; over 100 s seen under load).</summary>
+    public static readonly TimeSpan StartDeadline = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Creates and starts <paramref name="container"/>; a leftover of the same name is removed first. Throws a
+    /// <see cref="TimeoutException"/> naming it when that takes longer than <see cref="StartDeadline"/>.
+    /// </summary>
     public async Task<string> RunAsync(LabContainer container, CancellationToken cancellationToken)
+    {
+        lock (_startFailures)
+        {
+            _startFailures.Remove(container.Name);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StartDeadline);
+        try
+        {
+            return await CreateAndStartAsync(container, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"docker run of {container.Name} did not finish within {StartDeadline.TotalSeconds:0} s");
+        }
+    }
+
+    private async Task<string> CreateAndStartAsync(LabContainer container, CancellationToken cancellationToken)
     {
         await RemoveAsync(container.Name, cancellationToken);
         string command = container.Command ?? $"echo {container.Name} > /www/index.html && exec httpd -f -p 80 -h /www";
@@ -73,8 +147,11 @@ internal sealed class LabDocker : IDisposable
         return created.ID;
     }
 
-    public Task<ContainerInspectResponse> InspectAsync(string name, CancellationToken cancellationToken) =>
-        Client.Containers.InspectContainerAsync(name, cancellationToken);
+    public Task<ContainerInspectResponse> InspectAsync(string name, CancellationToken cancellationToken)
+    {
+        ThrowIfNotStarted(name);
+        return Client.Containers.InspectContainerAsync(name, cancellationToken);
+    }
 
     /// <summary>The container's address on <paramref name="network"/>: IPv4 unless <paramref name="ipv6"/>.</summary>
     public async Task<string> AddressAsync(string name, CancellationToken cancellationToken, string network = "bridge", bool ipv6 = false)
@@ -89,8 +166,11 @@ internal sealed class LabDocker : IDisposable
             : address;
     }
 
-    public async Task KillAsync(string name, CancellationToken cancellationToken) =>
+    public async Task KillAsync(string name, CancellationToken cancellationToken)
+    {
+        ThrowIfNotStarted(name);
         await Client.Containers.KillContainerAsync(name, new ContainerKillParameters(), cancellationToken);
+    }
 
     public async Task RemoveAsync(string name, CancellationToken cancellationToken)
     {
@@ -107,6 +187,7 @@ internal sealed class LabDocker : IDisposable
     /// <summary>Runs <paramref name="command"/> in the container through <c>sh -c</c> and waits for it to finish.</summary>
     public async Task ExecAsync(string name, string command, CancellationToken cancellationToken)
     {
+        ThrowIfNotStarted(name);
         ContainerExecCreateResponse exec = await Client.Exec.CreateContainerExecAsync(
             name, new ContainerExecCreateParameters { Cmd = ["sh", "-c", command] }, cancellationToken);
         await Client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken);
