@@ -195,7 +195,10 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
         Assert.Contains("10.99.0.10", web, StringComparison.Ordinal);
         Assert.Contains("10.99.0.12", churn, StringComparison.Ordinal);
 
-        string body = await Shell.RunAsync("docker", [.. run, "wget -qO- -T 10 http://web.ipvs.internal/"]);
+        // The image's static busybox wget crashes in glibc's NSS (exit 139) when it resolves a name itself: the name is
+        // resolved with the agent by busybox's own nslookup, in the same container, and the VIP it gave is fetched.
+        string body = await Shell.RunAsync("docker",
+            [.. run, "vip=$(nslookup web.ipvs.internal | grep -o '10\\.99\\.0\\.[0-9]*' | head -n 1) && wget -qO- -T 10 \"http://$vip/\""]);
         Assert.Contains(body.Trim(), (string[])["web1", "web2", "web3"]);
     }
 
