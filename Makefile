@@ -50,6 +50,7 @@ test: deps native build-all build
 	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
 	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	$(MAKE) --no-print-directory lab-selftest
+	$(RUN_TESTS) --script cluster-selftest --where cluster vagrant/cluster/selftest
 	$(RUN_TESTS) --script readme-host-examples tests/readme/host-examples
 	@$(RUN_TESTS) --summary
 

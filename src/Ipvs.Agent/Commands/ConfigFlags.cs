@@ -27,6 +27,15 @@ internal sealed class ConfigFlags
         Scalar("--log-level", ConfigurationKeys.LogLevel, "debug, info, warning or error (default info).", "LEVEL");
         Scalar("--node-address", ConfigurationKeys.NodeAddress, "This node's address, for Docker published-port services.", "IP");
         Scalar("--swarm-manager", ConfigurationKeys.SwarmManager, "Swarm manager endpoint URI.", "URI");
+        Scalar("--docker-tls-cert-path", ConfigurationKeys.DockerTlsCertPath, "Directory with ca.pem, cert.pem and key.pem for a TCP dockerHost (default DOCKER_CERT_PATH).", "DIR");
+        Scalar("--docker-tls-ca", ConfigurationKeys.DockerTlsCa, "CA certificate (PEM) the Docker engine's certificate must chain to.", "FILE");
+        Scalar("--docker-tls-cert", ConfigurationKeys.DockerTlsCert, "Client certificate (PEM) presented to the Docker engine.", "FILE");
+        Scalar("--docker-tls-key", ConfigurationKeys.DockerTlsKey, "Client key (PEM) for --docker-tls-cert.", "FILE");
+        Scalar("--swarm-manager-tls-cert-path", ConfigurationKeys.SwarmManagerTlsCertPath, "Directory with ca.pem, cert.pem and key.pem for swarmManager (default: the Docker TLS files).", "DIR");
+        Scalar("--swarm-manager-tls-ca", ConfigurationKeys.SwarmManagerTlsCa, "CA certificate (PEM) the swarm manager's certificate must chain to.", "FILE");
+        Scalar("--swarm-manager-tls-cert", ConfigurationKeys.SwarmManagerTlsCert, "Client certificate (PEM) presented to the swarm manager.", "FILE");
+        Scalar("--swarm-manager-tls-key", ConfigurationKeys.SwarmManagerTlsKey, "Client key (PEM) for --swarm-manager-tls-cert.", "FILE");
+        Scalar("--docker-allow-insecure-tcp", ConfigurationKeys.DockerAllowInsecureTcp, "true: accept tcp:// Docker endpoints without TLS (warned about at start; default false).", "BOOL");
         Scalar("--dns-address", ConfigurationKeys.DnsAddress, "Service-name DNS responder address[:port] (UDP and TCP), or off (default off).", "ADDR");
         Scalar("--dns-domain", ConfigurationKeys.DnsDomain, $"Zone the DNS responder answers (default {AgentOptions.DefaultDnsDomain}).", "DOMAIN");
         Scalar("--dns-ttl", ConfigurationKeys.DnsTtl, "TTL of DNS answers (default 5s).", "DURATION");

@@ -1,7 +1,6 @@
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.StaticServices;
-using Ipvs.Docker;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Source;
 using Ipvs.Netlink.Client;
@@ -30,8 +29,7 @@ internal static class OneShot
     {
         try
         {
-            Uri endpoint = DockerEndpoint.Resolve(options.DockerHost, Environment.GetEnvironmentVariable("DOCKER_HOST"));
-            using var api = new DockerEngineApi(endpoint, DockerEndpoint.ResolveOptional(options.SwarmManager));
+            using var api = new DockerEngineApi(options.DockerConnection, options.SwarmManagerConnection);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             DockerInventory inventory = await api.ListAsync(timeout.Token);

@@ -66,6 +66,7 @@ internal static class AgentConfiguration
         IConfigurationRoot root = new ConfigurationBuilder().Add(fileLayer).Add(environmentLayer).Add(flagLayer).Build();
         var reader = new OptionsReader(root, [flagLayer, environmentLayer, fileLayer], problems);
         AgentOptions options = reader.Read(readFrom);
+        options = DockerConnections.Resolve(options, reader.DockerTlsKeys(), environment, problems);
         return problems.Count == 0 ? options : throw new ConfigurationException(problems);
     }
 
@@ -95,6 +96,14 @@ internal static class AgentConfiguration
     /// <summary>Reads each key from the merged configuration; a bad value is reported with the layer it came from.</summary>
     private sealed class OptionsReader(IConfiguration configuration, LayerProvider[] layersHighestFirst, List<string> problems)
     {
+        /// <summary>The TLS keys as given (with where each came from), for <see cref="DockerConnections"/>.</summary>
+        public DockerTlsKeys DockerTlsKeys() => new(
+            Given(ConfigurationKeys.DockerTlsCertPath), Given(ConfigurationKeys.DockerTlsCa), Given(ConfigurationKeys.DockerTlsCert), Given(ConfigurationKeys.DockerTlsKey),
+            Given(ConfigurationKeys.SwarmManagerTlsCertPath), Given(ConfigurationKeys.SwarmManagerTlsCa), Given(ConfigurationKeys.SwarmManagerTlsCert), Given(ConfigurationKeys.SwarmManagerTlsKey),
+            Boolean(ConfigurationKeys.DockerAllowInsecureTcp) ?? false);
+
+        private GivenValue? Given(string key) => Text(key) is { } value ? new GivenValue(value, Origin(key)) : null;
+
         public AgentOptions Read(string? configFile)
         {
             var defaults = new AgentOptions();

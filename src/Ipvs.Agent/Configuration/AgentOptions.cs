@@ -1,5 +1,6 @@
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
+using Ipvs.Docker;
 using Serilog.Events;
 
 namespace Ipvs.Agent.Configuration;
@@ -51,6 +52,15 @@ internal sealed record AgentOptions
     public NetAddress? NodeAddress { get; init; }
 
     public string? SwarmManager { get; init; }
+
+    /// <summary>The local Docker engine: <see cref="DockerHost"/>, else <c>DOCKER_HOST</c>, else the local socket; TLS when configured.</summary>
+    public DockerConnection DockerConnection { get; init; } = new(new Uri(DockerEndpoint.DefaultUri));
+
+    /// <summary>The swarm manager a worker reads services and tasks from, or null.</summary>
+    public DockerConnection? SwarmManagerConnection { get; init; }
+
+    /// <summary>True when the operator accepted TCP Docker endpoints without TLS (<c>dockerAllowInsecureTcp</c>).</summary>
+    public bool DockerAllowInsecureTcp { get; init; }
 
     /// <summary>Where the service-name DNS responder listens (UDP and TCP); null when off (the default).</summary>
     public System.Net.IPEndPoint? DnsAddress { get; init; }

@@ -18,6 +18,15 @@ internal static class ConfigurationKeys
     public const string StateDir = "stateDir";
     public const string NodeAddress = "nodeAddress";
     public const string SwarmManager = "swarmManager";
+    public const string DockerTlsCertPath = "dockerTlsCertPath";
+    public const string DockerTlsCa = "dockerTlsCa";
+    public const string DockerTlsCert = "dockerTlsCert";
+    public const string DockerTlsKey = "dockerTlsKey";
+    public const string SwarmManagerTlsCertPath = "swarmManagerTlsCertPath";
+    public const string SwarmManagerTlsCa = "swarmManagerTlsCa";
+    public const string SwarmManagerTlsCert = "swarmManagerTlsCert";
+    public const string SwarmManagerTlsKey = "swarmManagerTlsKey";
+    public const string DockerAllowInsecureTcp = "dockerAllowInsecureTcp";
     public const string DnsAddress = "dnsAddress";
     public const string DnsDomain = "dnsDomain";
     public const string DnsTtl = "dnsTtl";
@@ -32,6 +41,8 @@ internal static class ConfigurationKeys
     [
         DockerHost, ServicesFile, Docker, AllowedVipCidrs, AllowedFwmarks, ResyncInterval, MinInterval, DrainTimeout,
         Interface, MetricsAddress, LogLevel, LogFormat, StateDir, NodeAddress, SwarmManager,
+        DockerTlsCertPath, DockerTlsCa, DockerTlsCert, DockerTlsKey,
+        SwarmManagerTlsCertPath, SwarmManagerTlsCa, SwarmManagerTlsCert, SwarmManagerTlsKey, DockerAllowInsecureTcp,
         DnsAddress, DnsDomain, DnsTtl, DnsUpstreams,
     ];
 

@@ -71,13 +71,16 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
 
             if (options.DockerEnabled)
             {
-                dockerApi = new DockerEngineApi(
-                    DockerEndpoint.Resolve(options.DockerHost, Environment.GetEnvironmentVariable("DOCKER_HOST")),
-                    DockerEndpoint.ResolveOptional(options.SwarmManager));
+                dockerApi = new DockerEngineApi(options.DockerConnection, options.SwarmManagerConnection);
+                foreach (DockerConnection insecure in new[] { options.DockerConnection, options.SwarmManagerConnection }.OfType<DockerConnection>().Where(c => c.IsInsecureTcp))
+                {
+                    log.Warning("Docker endpoint {Endpoint} is TCP without TLS ({Key}: true): anyone who reaches it has root on that host", insecure.Endpoint, ConfigurationKeys.DockerAllowInsecureTcp);
+                }
+
                 var docker = new DockerDesiredSource(new DockerSource(dockerApi, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress), DockerSourceOptions.Default, time), log);
                 metrics.DockerConnected = () => docker.Connection.Status == DockerConnectionStatus.Connected ? 1 : 0;
                 sources.Add(docker);
-                log.Information("Docker source: {Endpoint}", dockerApi.Endpoint);
+                log.Information("Docker source: {Endpoint}", dockerApi.Connection);
             }
 
             if (sources.Count == 0)

@@ -22,20 +22,36 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
     private readonly DockerClient _swarm;
     private Dictionary<string, InspectedContainer> _inspected = new(StringComparer.Ordinal);
 
+    private readonly ServerCertificateCheck? _clientCheck;
+    private readonly ServerCertificateCheck? _swarmCheck;
+
     /// <param name="endpoint">The local engine: containers and their events.</param>
     /// <param name="swarmManager">A swarm manager to read services and tasks from (workers cannot list them), or null for the local engine.</param>
     public DockerEngineApi(Uri endpoint, Uri? swarmManager = null)
+        : this(new DockerConnection(endpoint), swarmManager is null ? null : new DockerConnection(swarmManager))
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        Endpoint = endpoint;
-        SwarmManager = swarmManager;
-        _client = new DockerClientBuilder().WithEndpoint(endpoint).Build();
-        _swarm = swarmManager is null ? _client : new DockerClientBuilder().WithEndpoint(swarmManager).Build();
     }
 
-    public Uri Endpoint { get; }
+    /// <param name="endpoint">The local engine and how to reach it.</param>
+    /// <param name="swarmManager">A swarm manager and how to reach it, or null for the local engine.</param>
+    public DockerEngineApi(DockerConnection endpoint, DockerConnection? swarmManager)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        Connection = endpoint;
+        SwarmManagerConnection = swarmManager;
+        _clientCheck = endpoint.Tls is { } tls ? new ServerCertificateCheck(tls.LoadCertificateAuthority()) : null;
+        _client = endpoint.CreateClient(_clientCheck);
+        _swarmCheck = swarmManager?.Tls is { } swarmTls ? new ServerCertificateCheck(swarmTls.LoadCertificateAuthority()) : null;
+        _swarm = swarmManager is null ? _client : swarmManager.CreateClient(_swarmCheck);
+    }
 
-    public Uri? SwarmManager { get; }
+    public DockerConnection Connection { get; }
+
+    public DockerConnection? SwarmManagerConnection { get; }
+
+    public Uri Endpoint => Connection.Endpoint;
+
+    public Uri? SwarmManager => SwarmManagerConnection?.Endpoint;
 
     public async Task<DockerInventory> ListAsync(CancellationToken cancellationToken)
     {
@@ -80,7 +96,7 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
         }
         catch (Exception error) when (IsConnectionFailure(error))
         {
-            throw new DockerUnavailableException($"Docker at {Endpoint} is unreachable: {error.Message}", error);
+            throw new DockerUnavailableException($"Docker at {Endpoint} is unreachable: {Describe(error, _clientCheck)}", error);
         }
     }
 
@@ -115,7 +131,7 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
         }
         catch (Exception error) when (SwarmManager is not null && IsConnectionFailure(error))
         {
-            throw new DockerUnavailableException($"Swarm manager at {SwarmManager} is unreachable: {error.Message}", error);
+            throw new DockerUnavailableException($"Swarm manager at {SwarmManager} is unreachable: {Describe(error, _swarmCheck)}", error);
         }
     }
 
@@ -131,7 +147,7 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
         }
         catch (Exception error) when (IsConnectionFailure(error))
         {
-            throw new DockerUnavailableException($"Docker at {Endpoint} is unreachable: {error.Message}", error);
+            throw new DockerUnavailableException($"Docker at {Endpoint} is unreachable: {Describe(error, _clientCheck)}", error);
         }
     }
 
@@ -163,7 +179,7 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
         }
         catch (Exception error) when (IsConnectionFailure(error))
         {
-            writer.TryComplete(new DockerUnavailableException($"Docker event stream from {Endpoint} failed: {error.Message}", error));
+            writer.TryComplete(new DockerUnavailableException($"Docker event stream from {Endpoint} failed: {Describe(error, _clientCheck)}", error));
         }
         catch (Exception error)
         {
@@ -224,8 +240,32 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
     private static bool HasIpvsLabel(ContainerListResponse container) =>
         container.Labels?.Keys.Any(label => label.StartsWith(ContainerLabelParser.Prefix, StringComparison.Ordinal)) == true;
 
+    /// <summary>
+    /// The error in words: an exception's own message and its inner ones' (an HttpRequestException alone only says
+    /// "the SSL connection could not be established"), and why the engine's certificate was refused, when it was.
+    /// </summary>
+    private static string Describe(Exception error, ServerCertificateCheck? check)
+    {
+        var parts = new List<string>();
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (!parts.Contains(current.Message))
+            {
+                parts.Add(current.Message);
+            }
+        }
+
+        if (check?.LastRefusal is { } refusal)
+        {
+            parts.Add("TLS refused: " + refusal);
+        }
+
+        return string.Join(": ", parts);
+    }
+
     private static bool IsConnectionFailure(Exception error) =>
         error is HttpRequestException or SocketException or IOException or TimeoutException or DockerApiException
+            or System.Security.Authentication.AuthenticationException
         || (error is TaskCanceledException && error.InnerException is TimeoutException);
 
     /// <summary>Writes events straight into the channel; <see cref="Progress{T}"/> would post them through a synchronization context.</summary>

@@ -92,9 +92,11 @@ public sealed class AgentConfigurationTests : IDisposable
     [Fact]
     public void Load_SwarmManagerUri_IsKept()
     {
-        AgentOptions options = AgentConfiguration.Load(WriteConfig("swarmManager: tcp://10.0.0.1:2375\n"), Environment(), []);
+        // TCP without TLS is refused unless allowed explicitly (DockerConnectionsTests): allowed here, the URI is kept.
+        AgentOptions options = AgentConfiguration.Load(WriteConfig("swarmManager: tcp://10.0.0.1:2375\ndockerAllowInsecureTcp: true\n"), Environment(), []);
 
         Assert.Equal("tcp://10.0.0.1:2375", options.SwarmManager);
+        Assert.Equal(new Uri("tcp://10.0.0.1:2375"), options.SwarmManagerConnection!.Endpoint);
     }
 
     [Fact]

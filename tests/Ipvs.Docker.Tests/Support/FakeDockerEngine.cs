@@ -1,4 +1,8 @@
+using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -40,20 +44,90 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
     private readonly List<Task> _connections = [];
     private readonly Task _accept;
 
-    private FakeDockerEngine(string socketPath, IReadOnlyDictionary<string, FakeDockerResponse> routes)
+    private readonly Func<Stream, CancellationToken, Task<Stream>> _secure;
+    private readonly List<string> _handshakeFailures = [];
+
+    private FakeDockerEngine(Socket listener, Uri endpoint, IReadOnlyDictionary<string, FakeDockerResponse> routes, Func<Stream, CancellationToken, Task<Stream>> secure)
     {
         _routes = routes;
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
-        _listener.Listen();
-        Endpoint = new Uri($"unix://{socketPath}");
+        _listener = listener;
+        _secure = secure;
+        Endpoint = endpoint;
         _accept = AcceptAsync();
     }
 
     /// <summary>Listens on <paramref name="socketPath"/>; <paramref name="routes"/> are keyed <c>"GET /containers/json"</c>.</summary>
-    public static FakeDockerEngine Start(string socketPath, IReadOnlyDictionary<string, FakeDockerResponse> routes) => new(socketPath, routes);
+    public static FakeDockerEngine Start(string socketPath, IReadOnlyDictionary<string, FakeDockerResponse> routes)
+    {
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        listener.Listen();
+        return new FakeDockerEngine(listener, new Uri($"unix://{socketPath}"), routes, (stream, _) => Task.FromResult(stream));
+    }
+
+    /// <summary>
+    /// Listens on a loopback TCP port with TLS as <c>dockerd --tlsverify</c> does: it presents
+    /// <paramref name="serverCertificate"/> and requires a client certificate signed by <paramref name="clientAuthority"/>.
+    /// </summary>
+    public static FakeDockerEngine StartTls(IReadOnlyDictionary<string, FakeDockerResponse> routes, X509Certificate2 serverCertificate, X509Certificate2 clientAuthority)
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        FakeDockerEngine? engine = null;
+        engine = new FakeDockerEngine(listener, new Uri($"tcp://127.0.0.1:{port}"), routes, async (stream, cancel) =>
+        {
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false, (_, certificate, _, _) => ChainsTo(certificate, clientAuthority));
+            try
+            {
+                await tls.AuthenticateAsServerAsync(
+                    new SslServerAuthenticationOptions { ServerCertificate = serverCertificate, ClientCertificateRequired = true }, cancel);
+            }
+            catch (Exception error) when (error is AuthenticationException or IOException)
+            {
+                lock (engine!._lock)
+                {
+                    engine._handshakeFailures.Add(error.Message);
+                }
+
+                await tls.DisposeAsync();
+                throw;
+            }
+
+            return tls;
+        });
+        return engine;
+    }
 
     public Uri Endpoint { get; }
+
+    /// <summary>TLS handshakes this engine refused or lost, in words.</summary>
+    public IReadOnlyList<string> HandshakeFailures
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _handshakeFailures];
+            }
+        }
+    }
+
+    private static bool ChainsTo(X509Certificate? certificate, X509Certificate2 authority)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        using X509Certificate2 presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(presented);
+    }
 
     public IReadOnlyList<FakeDockerRequest> Requests
     {
@@ -101,12 +175,13 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
         }
     }
 
-    private async Task ServeAsync(Socket connection)
+    private async Task ServeAsync(Socket socket)
     {
-        using (connection)
+        using (socket)
         {
             try
             {
+                await using Stream connection = await _secure(new NetworkStream(socket, ownsSocket: false), _stop.Token);
                 var buffer = new byte[64 * 1024];
                 int filled = 0;
                 while (true)
@@ -114,7 +189,7 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
                     int headerEnd;
                     while ((headerEnd = buffer.AsSpan(0, filled).IndexOf(_headerEnd)) < 0)
                     {
-                        int read = await connection.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stop.Token);
+                        int read = await connection.ReadAsync(buffer.AsMemory(filled), _stop.Token);
                         if (read == 0)
                         {
                             return;
@@ -127,7 +202,7 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
                     int consumed = headerEnd + _headerEnd.Length + bodyLength;
                     while (filled < consumed)
                     {
-                        int read = await connection.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stop.Token);
+                        int read = await connection.ReadAsync(buffer.AsMemory(filled), _stop.Token);
                         if (read == 0)
                         {
                             return;
@@ -144,12 +219,12 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
                     }
 
                     FakeDockerResponse response = _routes.GetValueOrDefault($"{request.Method} {request.Path}", _notFound);
-                    await connection.SendAsync(Encoding.UTF8.GetBytes(Format(response, request.ClosesConnection)), SocketFlags.None, _stop.Token);
+                    await connection.WriteAsync(Encoding.UTF8.GetBytes(Format(response, request.ClosesConnection)), _stop.Token);
                     if (response.Streams)
                     {
                         if (response.Body.Length > 0)
                         {
-                            await connection.SendAsync(Encoding.UTF8.GetBytes(Chunk(response.Body)), SocketFlags.None, _stop.Token);
+                            await connection.WriteAsync(Encoding.UTF8.GetBytes(Chunk(response.Body)), _stop.Token);
                         }
 
                         await Task.Delay(Timeout.Infinite, _stop.Token);
@@ -161,9 +236,9 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
                     }
                 }
             }
-            catch (Exception error) when (error is OperationCanceledException or SocketException)
+            catch (Exception error) when (error is OperationCanceledException or SocketException or IOException or AuthenticationException)
             {
-                // Stopped, or the client hung up: the connection is over either way.
+                // Stopped, the client hung up, or the TLS handshake failed (recorded): the connection is over either way.
             }
         }
     }

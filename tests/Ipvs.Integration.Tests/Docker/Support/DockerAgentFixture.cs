@@ -83,7 +83,7 @@ public sealed class DockerAgentFixture : IAsyncLifetime
         await Shell.RunAsync("ip", "netns", "attach", RootNamespace, "1");
         _agent = AgentProcess.Start(RootNamespace, [.. AgentFlags, "--state-dir", Path.Combine(_directory, "root-state"), .. DnsFlags]);
         await _agent.EventuallyAsync(() => Task.FromResult(_agent.Output.Contains("ipvs-agent running", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(60), "the agent start");
+            TimeSpan.FromSeconds(180), "the agent start");
 
         Ipv6Unavailable = await CreateIpv6NetworkAsync(cancel);
         var clock = System.Diagnostics.Stopwatch.StartNew();

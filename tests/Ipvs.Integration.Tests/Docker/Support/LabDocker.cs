@@ -191,7 +191,8 @@ internal sealed class LabDocker : IDisposable
         ContainerExecCreateResponse exec = await Client.Exec.CreateContainerExecAsync(
             name, new ContainerExecCreateParameters { Cmd = ["sh", "-c", command] }, cancellationToken);
         await Client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken);
-        for (int attempt = 0; attempt < 100; attempt++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
             ContainerExecInspectResponse state = await Client.Exec.InspectContainerExecAsync(exec.ID, cancellationToken);
             if (!state.Running)
@@ -199,11 +200,21 @@ internal sealed class LabDocker : IDisposable
                 return;
             }
 
-            await Task.Delay(100, cancellationToken);
-        }
+            if (clock.Elapsed > ExecDeadline)
+            {
+                throw new TimeoutException($"'{command}' in container {name} did not finish within {ExecDeadline.TotalSeconds:0} s "
+                    + $"(exec {exec.ID[..12]} still running; load average {File.ReadAllText("/proc/loadavg").Trim()})");
+            }
 
-        throw new TimeoutException($"'{command}' in container {name} did not finish within 10 s");
+            await Task.Delay(200, cancellationToken);
+        }
     }
+
+    /// <summary>
+    /// One <c>docker exec</c> of a trivial command: under a second on a quiet host, but runc's exec competes for the
+    /// guest's one CPU with everything else, and on a busy host it took over 10 s.
+    /// </summary>
+    public static readonly TimeSpan ExecDeadline = TimeSpan.FromMinutes(2);
 
     public void Dispose() => Client.Dispose();
 }
