@@ -4,5 +4,18 @@ namespace Ipvs.Agent;
 
 internal static class Program
 {
-    public static Task<int> Main(string[] args) => AgentCli.RunAsync(args, new CliContext());
+    public static async Task<int> Main(string[] args)
+    {
+        // Output in large blocks, flushed however the verb ends (an exception too: this finally runs before Main's
+        // task faults).
+        using BufferedConsole console = BufferedConsole.Open();
+        try
+        {
+            return await AgentCli.RunAsync(args, new CliContext { Out = console.Out, Error = console.Error });
+        }
+        finally
+        {
+            console.Flush();
+        }
+    }
 }

@@ -47,4 +47,28 @@ public sealed class VipInterfaceTests
         Assert.False(vip.Delete());
         Assert.DoesNotContain("ipvs0", await lab.RunAsync("ip", "link", "show"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AddAddressesRemoveAddresses_ThousandVipsBothFamilies_EachLandsInTheKernelInFewDatagrams()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("vipbatch");
+        using VipInterface vip = VipInterface.OpenInNamespace(lab.Path);
+        NetAddress[] v4 = [.. Enumerable.Range(0, 1000).Select(i => NetAddress.Parse($"10.41.{i / 256}.{i % 256}"))];
+        NetAddress v6 = NetAddress.Parse("fd00::41:1");
+        LinkInfo link = vip.EnsureUp();
+        vip.AddAddress(v4[0]);
+
+        IReadOnlyList<NetAddress> added = vip.AddAddresses([.. v4, v6]);
+        string shown = await lab.RunAsync("ip", "addr", "show", "dev", "ipvs0");
+        IReadOnlyList<NetAddress> removed = vip.RemoveAddresses([.. v4[..500], NetAddress.Parse("10.42.0.1")]);
+        List<InterfaceAddress> left = vip.ListAddresses();
+
+        // The one already there is not reported as added; the one never there not as removed.
+        Assert.Equal([.. v4[1..], v6], added);
+        Assert.Equal(1000, shown.Split('\n').Count(line => line.Contains("inet 10.41.", StringComparison.Ordinal) && line.Contains("/32", StringComparison.Ordinal)));
+        Assert.Contains("inet6 fd00::41:1/128", shown, StringComparison.Ordinal);
+        Assert.Equal(v4[..500], removed);
+        Assert.Equal([.. v4[500..], v6], left.Where(address => address.InterfaceIndex == link.Index && !address.Address.ToString().StartsWith("fe80", StringComparison.Ordinal))
+            .Select(address => address.Address).Order());
+    }
 }

@@ -19,7 +19,17 @@ internal static class DrainCommand
             throw new CommandFailedException(ExitCodes.UsageOrConfig, exception.Message);
         }
 
-        List<ManualDrain> drains = [.. store.Load()];
+        List<ManualDrain> drains;
+        try
+        {
+            drains = [.. store.Load()];
+        }
+        catch (FormatException exception)
+        {
+            // Rewriting the file would lose what it holds: the operator fixes it (or removes it) first.
+            throw new CommandFailedException(ExitCodes.UsageOrConfig, $"{exception.Message}; fix or remove the file, nothing was recorded");
+        }
+
         bool Same(ManualDrain drain) => drain.Service == requested.Service && drain.Server == requested.Server;
         if (cancel)
         {

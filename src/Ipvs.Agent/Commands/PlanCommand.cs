@@ -7,6 +7,7 @@ using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Planning;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Display;
 
 namespace Ipvs.Agent.Commands;
@@ -50,7 +51,7 @@ internal static class PlanCommand
         }
         else
         {
-            WriteText(context.Out, plan, outcome, apply);
+            WriteText(context.Out, plan, outcome, apply, everyChange: options.LogLevel <= LogEventLevel.Debug);
         }
 
         if (outcome.Failures.Count > 0)
@@ -75,7 +76,7 @@ internal static class PlanCommand
         _ => "-",
     };
 
-    private static void WriteText(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied)
+    private static void WriteText(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied, bool everyChange)
     {
         int unserved = plan.Issues.Count(issue => issue.LeavesDesiredUnserved);
         if (plan.IsEmpty && unserved == 0)
@@ -92,11 +93,7 @@ internal static class PlanCommand
             int changes = plan.Operations.Count(operation => Symbol(operation.Kind) == "~");
             int removes = plan.Operations.Count - adds - changes;
             output.WriteLine($"{(applied ? "Applied" : "Plan")}: {plan.Operations.Count} changes ({adds} to add, {changes} to change, {removes} to remove)");
-            foreach (IpvsOperation operation in plan.Operations)
-            {
-                string subject = operation.Server is { } server ? $"{operation.ServiceKey} real server {server.Key}" : $"service {operation.ServiceKey}";
-                output.WriteLine($"  {Symbol(operation.Kind)} {subject}: {operation.Reason} (source: {operation.Source?.ToString() ?? "agent"})");
-            }
+            WriteChanges(output, plan.Operations, everyChange);
         }
 
         foreach (PlanIssue issue in plan.Issues)
@@ -116,6 +113,29 @@ internal static class PlanCommand
         }
     }
 
+    /// <summary>One line per change; for a large plan (<see cref="ChangeSummary"/>) a summary and examples, unless every change was asked for.</summary>
+    private static void WriteChanges(TextWriter output, IReadOnlyList<IpvsOperation> operations, bool everyChange)
+    {
+        bool summarise = ChangeSummary.IsLarge(operations.Count) && !everyChange;
+        if (summarise)
+        {
+            output.WriteLine($"  by kind: {ChangeSummary.ByKind(operations)}");
+            output.WriteLine($"  by source: {ChangeSummary.BySource(operations)}");
+            output.WriteLine($"  touched: {ChangeSummary.ServicesTouched(operations)}");
+        }
+
+        foreach (IpvsOperation operation in summarise ? ChangeSummary.Examples(operations) : operations)
+        {
+            string subject = operation.Server is { } server ? $"{operation.ServiceKey} real server {server.Key}" : $"service {operation.ServiceKey}";
+            output.WriteLine($"  {(summarise ? "e.g. " : string.Empty)}{Symbol(operation.Kind)} {subject}: {operation.Reason} (source: {operation.Source?.ToString() ?? "agent"})");
+        }
+
+        if (summarise)
+        {
+            output.WriteLine($"  ({operations.Count} changes in all: every one with --log-level debug or --output json)");
+        }
+    }
+
     private static void WriteJson(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied)
     {
         using var stream = new MemoryStream();
@@ -124,6 +144,7 @@ internal static class PlanCommand
             writer.WriteStartObject();
             writer.WriteBoolean("applied", applied);
             writer.WriteNumber("refused", plan.Issues.Count(issue => issue.LeavesDesiredUnserved));
+            var failed = outcome.Failures.Select(failure => failure.Operation).ToHashSet(ReferenceEqualityComparer.Instance);
             writer.WriteStartArray("changes");
             foreach (IpvsOperation operation in plan.Operations)
             {
@@ -133,7 +154,7 @@ internal static class PlanCommand
                 writer.WriteString("server", operation.Server?.Key.ToString());
                 writer.WriteString("reason", operation.Reason);
                 writer.WriteString("source", operation.Source?.ToString());
-                writer.WriteBoolean("failed", outcome.Failures.Any(failure => ReferenceEquals(failure.Operation, operation)));
+                writer.WriteBoolean("failed", failed.Contains(operation));
                 writer.WriteEndObject();
             }
 

@@ -31,10 +31,18 @@ internal static class AgentConfiguration
 
         LayerProvider fileLayer = new();
         string? readFrom = null;
-        if (File.Exists(path))
+        // Path.Exists, so that a directory or a device is reported for what it is rather than as missing.
+        if (Path.Exists(path))
         {
-            fileLayer = YamlConfigurationFile.Read(path, File.ReadAllText(path), problems);
-            readFrom = Path.GetFullPath(path);
+            try
+            {
+                fileLayer = YamlConfigurationFile.Read(path, InputFile.ReadAllText(path, InputFile.ConfigLimit), problems);
+                readFrom = Path.GetFullPath(path);
+            }
+            catch (Exception exception) when (exception is FormatException or IOException)
+            {
+                problems.Add(exception.Message);
+            }
         }
         else if (mustExist)
         {
@@ -180,12 +188,19 @@ internal static class AgentConfiguration
                 return fallback;
             }
 
-            if (!DurationText.TryParse(value, out TimeSpan duration))
+            if (!DurationText.TryParseMilliseconds(value, out double milliseconds))
             {
                 Fail(key, $"\"{value}\" is not a duration like 10s or 1m");
                 return fallback;
             }
 
+            if (milliseconds > DurationText.Maximum.TotalMilliseconds)
+            {
+                Fail(key, $"\"{value}\" is longer than the maximum {DurationText.Format(DurationText.Maximum)} (49 days)");
+                return fallback;
+            }
+
+            TimeSpan duration = TimeSpan.FromMilliseconds(milliseconds);
             if (duration < minimum)
             {
                 Fail(key, $"\"{value}\" is shorter than the minimum {DurationText.Format(minimum)}");
@@ -239,9 +254,14 @@ internal static class AgentConfiguration
         private string InterfaceName()
         {
             string name = Text(ConfigurationKeys.Interface) ?? "ipvs0";
-            if (name.Length is 0 or > 15 || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c)))
+            if (name.Length is 0 or > 15 || name is "." or ".." || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || char.IsControl(c)))
             {
-                Fail(ConfigurationKeys.Interface, $"\"{name}\" is not a Linux interface name (1-15 characters, no '/', ':' or spaces)");
+                Fail(ConfigurationKeys.Interface, $"\"{name}\" is not a Linux interface name (1-15 characters, not . or .., no '/', ':' or spaces)");
+            }
+            else if (name == "lo")
+            {
+                // The agent adds and removes VIPs on this interface: loopback's own addresses are not its to manage.
+                Fail(ConfigurationKeys.Interface, "\"lo\" is the loopback interface; give the agent a dummy interface of its own, such as ipvs0");
             }
 
             return name;
@@ -260,15 +280,14 @@ internal static class AgentConfiguration
                 return null;
             }
 
-            int colon = value.LastIndexOf(':');
-            if (colon <= 0 || !ushort.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ushort port) || port == 0
-                || !NetAddress.TryParse(value.AsSpan(0, colon), out _))
+            // An IPv6 address takes brackets: in ::1:9469 the port cannot be told from the address.
+            if (!KeyText.TryParseEndpoint(value, out NetAddress address, out ushort? port) || port is null or 0)
             {
-                Fail(ConfigurationKeys.MetricsAddress, $"\"{value}\" is not an address:port such as 127.0.0.1:9469 or [::1]:9469 (or off)");
+                Fail(ConfigurationKeys.MetricsAddress, $"\"{value}\" is not an address:port such as 127.0.0.1:9469 or [::1]:9469 (IPv6 in brackets), or off");
                 return AgentOptions.DefaultMetricsAddress;
             }
 
-            return value;
+            return new RealServerKey(address, port.Value).ToString();
         }
 
         private LogEventLevel Level()

@@ -6,9 +6,26 @@ namespace Ipvs.Agent.Configuration;
 /// <summary>Durations as operators write them: <c>500ms</c>, <c>10s</c>, <c>1m</c>, <c>1m30s</c>, <c>2h</c>.</summary>
 internal static class DurationText
 {
+    /// <summary>The longest duration the agent accepts: the longest wait .NET timers and <c>Task.Delay</c> take (about 49.7 days), rounded down.</summary>
+    public static readonly TimeSpan Maximum = TimeSpan.FromDays(49);
+
+    /// <summary>Parses a duration; false when the text is not one, or when it exceeds <see cref="TimeSpan"/> (see <see cref="TryParseMilliseconds"/>).</summary>
     public static bool TryParse(string? text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
+        if (!TryParseMilliseconds(text, out double milliseconds) || milliseconds >= TimeSpan.MaxValue.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromMilliseconds(milliseconds);
+        return true;
+    }
+
+    /// <summary>Parses a duration into milliseconds, never overflowing: a huge text gives a huge (or infinite) value for the caller to bound.</summary>
+    public static bool TryParseMilliseconds(string? text, out double total)
+    {
+        total = 0;
         if (string.IsNullOrWhiteSpace(text))
         {
             return false;
@@ -48,11 +65,11 @@ internal static class DurationText
                 return false;
             }
 
-            duration += TimeSpan.FromMilliseconds(value * unitMilliseconds.Value);
+            total += value * unitMilliseconds.Value;
             rest = rest[letters..];
         }
 
-        return true;
+        return !double.IsNaN(total);
     }
 
     /// <summary>The shortest form that <see cref="TryParse"/> reads back: <c>10s</c>, <c>1m30s</c>, <c>250ms</c>.</summary>

@@ -10,10 +10,10 @@ internal static class YamlConfigurationFile
     {
         var layer = new LayerProvider();
         string name = Path.GetFileName(path);
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = GuardedYamlParser.Load(yaml);
         }
         catch (YamlException exception)
         {

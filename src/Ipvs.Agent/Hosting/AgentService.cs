@@ -95,14 +95,34 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
         catch (Exception exception) when (exception is CommandFailedException or IOException or FormatException or UnauthorizedAccessException or ArgumentException or Netlink.Client.NetlinkException)
         {
             log.Fatal("Cannot start: {Error}", exception.Message);
-            settings.ExitCode = exception is CommandFailedException failure ? failure.ExitCode : exception is ArgumentException ? ExitCodes.UsageOrConfig : ExitCodes.Runtime;
+            Fail(exception is CommandFailedException failure ? failure.ExitCode : exception is ArgumentException ? ExitCodes.UsageOrConfig : ExitCodes.Runtime);
             dockerApi?.Dispose();
-            lifetime.StopApplication();
+            return;
+        }
+        catch (Exception exception)
+        {
+            log.Fatal(exception, "Cannot start: unexpected {Type}: {Error}", exception.GetType().Name, exception.Message);
+            Fail(ExitCodes.Runtime);
+            dockerApi?.Dispose();
             return;
         }
 
-        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log,
-            static () => GC.Collect(1, GCCollectionMode.Forced, blocking: true));
+        // After the first full pass, one compacting collection of every generation: the services file's YAML tree and
+        // the first load's garbage are gone by then, and the heap shrinks to what the agent keeps (measured: issue 12).
+        // Later passes collect what one resync leaves, gen1, off the event path.
+        bool compacted = false;
+        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log, () =>
+        {
+            if (compacted)
+            {
+                GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+                return;
+            }
+
+            compacted = true;
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        });
         using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
         {
             signal.Cancel = true;
@@ -133,13 +153,54 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
 
         try
         {
-            await Task.WhenAll(tasks);
+            // Every task runs until the stop request: one that ends before it, failed or not, stops the daemon with a
+            // non-zero exit, so that systemd's Restart=on-failure starts it again.
+            Task first = await Task.WhenAny(tasks);
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                if (first.Exception?.GetBaseException() is { } error)
+                {
+                    log.Fatal(error, "Stopping: {Task} failed: {Type}: {Error}", TaskName(tasks.IndexOf(first), sources), error.GetType().Name, error.Message);
+                }
+                else
+                {
+                    log.Fatal("Stopping: {Task} ended without a stop request", TaskName(tasks.IndexOf(first), sources));
+                }
+
+                Fail(ExitCodes.Runtime);
+            }
+
+            await Task.WhenAll(tasks.Select(task => task.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
+            foreach (Task failed in tasks.Where(task => task.IsFaulted && task != first))
+            {
+                log.Error(failed.Exception!.GetBaseException(), "While stopping, {Task} failed: {Error}", TaskName(tasks.IndexOf(failed), sources), failed.Exception.GetBaseException().Message);
+                Fail(ExitCodes.Runtime);
+            }
         }
         finally
         {
             dockerApi?.Dispose();
         }
     }
+
+    /// <summary>Records a failure exit code (the first one wins) and stops the host.</summary>
+    private void Fail(int exitCode)
+    {
+        if (settings.ExitCode == ExitCodes.Ok)
+        {
+            settings.ExitCode = exitCode;
+        }
+
+        lifetime.StopApplication();
+    }
+
+    private static string TaskName(int index, List<IDesiredSource> sources) => index switch
+    {
+        0 => "the reconcile loop",
+        1 => "the drains-file watch",
+        _ when index - 2 < sources.Count => $"the source {sources[index - 2].Name}",
+        _ => "the metrics endpoint",
+    };
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -182,7 +243,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             server.Start();
             return server;
         }
-        catch (System.Net.HttpListenerException exception)
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException or FormatException or ArgumentException or InvalidOperationException)
         {
             log.Error("Metrics endpoint {Address} could not be opened: {Error}; running without metrics", address, exception.Message);
             server.Dispose();

@@ -9,10 +9,9 @@ namespace Ipvs.Agent.Logging;
 
 /// <summary>The daemon's Serilog logger: human lines by default, compact JSON with <c>--log-format json</c>; the level can change at run time.</summary>
 /// <remarks>
-/// Lines are written by a background thread: the event path logs (the Docker snapshot, then each change) before and
-/// while it changes the kernel, and must not wait while journald, or a slow disk behind a redirected stdout, takes a
-/// line. A full queue (10k lines, e.g. a large table's first load) blocks rather than drops: the log is the agent's
-/// record of every change.
+/// Lines are written by a background thread (<see cref="BlockWriterSink"/>): the event path logs (the Docker snapshot,
+/// then each change) before and while it changes the kernel, and must not wait while journald, or a slow disk behind
+/// a redirected stdout, takes a line. They go out in blocks, one write per burst rather than per line.
 /// </remarks>
 internal static class AgentLogging
 {
@@ -30,19 +29,11 @@ internal static class AgentLogging
             .MinimumLevel.ControlledBy(level)
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Async(
-                sink =>
-                {
-                    if (output is null)
-                    {
-                        sink.Console(formatter);
-                    }
-                    else
-                    {
-                        sink.Sink(new TextWriterSink(output, formatter));
-                    }
-                },
-                blockWhenFull: true)
+            .WriteTo.Sink(new BlockWriterSink(output ?? StandardOutput(), formatter))
             .CreateLogger();
     }
+
+    /// <summary>Standard output through a 64 KiB buffer that the sink flushes after each burst (<see cref="Console.Out"/> flushes every write).</summary>
+    private static StreamWriter StandardOutput() =>
+        new(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024) { AutoFlush = false };
 }

@@ -17,12 +17,23 @@ internal static class PrometheusText
     public static string Render(AgentMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        var text = new StringBuilder();
-        if (metrics.KernelTable is { } snapshot)
-        {
-            WriteIpvs(text, snapshot.Table);
-        }
+        return (metrics.KernelTable is { } snapshot ? RenderKernel(snapshot.Table) : string.Empty) + RenderAgent(metrics);
+    }
 
+    /// <summary>The IPVS part (node_exporter's series and the per-service counters): the large part, the same for every scrape of one table read.</summary>
+    public static string RenderKernel(KernelTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var text = new StringBuilder();
+        WriteIpvs(text, table);
+        return text.ToString();
+    }
+
+    /// <summary>The agent's own series, which follow the exposition's IPVS part.</summary>
+    public static string RenderAgent(AgentMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var text = new StringBuilder();
         WriteAgent(text, metrics);
         return text.ToString();
     }
@@ -110,15 +121,16 @@ internal static class PrometheusText
     }
 
     private static string BackendLabels(VirtualServiceKey service, RealServerKey server) =>
-        $"local_address=\"{(service.IsFirewallMark ? string.Empty : service.Address.ToString())}\",local_port=\"{service.Port}\"," +
-        $"local_mark=\"{(service.IsFirewallMark ? service.FirewallMark.ToString(CultureInfo.InvariantCulture) : string.Empty)}\"," +
-        $"proto=\"{(service.IsFirewallMark ? string.Empty : VirtualServiceKey.ProtocolName(service.Protocol))}\"," +
-        $"remote_address=\"{server.Address}\",remote_port=\"{server.Port}\"";
+        $"{ServiceLabels(service)},remote_address=\"{server.Address}\",remote_port=\"{server.Port}\"";
 
-    private static string ServiceLabels(VirtualServiceKey service) =>
-        $"local_address=\"{(service.IsFirewallMark ? string.Empty : service.Address.ToString())}\",local_port=\"{service.Port}\"," +
-        $"local_mark=\"{(service.IsFirewallMark ? service.FirewallMark.ToString(CultureInfo.InvariantCulture) : string.Empty)}\"," +
-        $"proto=\"{(service.IsFirewallMark ? string.Empty : VirtualServiceKey.ProtocolName(service.Protocol))}\"";
+    /// <summary>
+    /// The service's labels exactly as node_exporter's ipvs collector writes them from /proc/net/ip_vs: an address
+    /// service has its protocol (TCP, UDP, SCTP) and an empty mark; a firewall-mark service has proto "FWM", no
+    /// address, port 0 and the mark as the kernel prints it there (%08X: <c>00000007</c>).
+    /// </summary>
+    private static string ServiceLabels(VirtualServiceKey service) => service.IsFirewallMark
+        ? $"local_address=\"\",local_port=\"0\",local_mark=\"{service.FirewallMark.ToString("X8", CultureInfo.InvariantCulture)}\",proto=\"FWM\""
+        : $"local_address=\"{service.Address}\",local_port=\"{service.Port}\",local_mark=\"\",proto=\"{VirtualServiceKey.ProtocolName(service.Protocol)}\"";
 
     private static void Single(StringBuilder text, string name, string type, string help, double value)
     {

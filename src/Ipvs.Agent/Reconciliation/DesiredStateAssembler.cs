@@ -58,13 +58,10 @@ internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> source
         DesiredState state = merged.State;
         if (drains is not null)
         {
-            try
+            state = ManualDrainStore.Apply(state, drains.LoadOrLastGood(out string? problem));
+            if (problem is not null)
             {
-                state = ManualDrainStore.Apply(state, drains.Load());
-            }
-            catch (FormatException exception)
-            {
-                problems.Add($"manual drains ignored: {exception.Message}");
+                problems.Add(problem);
             }
         }
 

@@ -1,3 +1,4 @@
+using Ipvs.Agent.Configuration;
 using Ipvs.Core.Ownership;
 
 namespace Ipvs.Agent.Reconciliation;
@@ -26,9 +27,10 @@ internal sealed class OwnershipStore(string stateDirectory) : IOwnershipStore
             return OwnershipRecord.Empty;
         }
 
+        string json = InputFile.ReadAllText(Path, InputFile.JournalLimit);
         try
         {
-            return OwnershipJournal.Deserialize(File.ReadAllText(Path));
+            return OwnershipJournal.Deserialize(json);
         }
         catch (FormatException exception)
         {

@@ -145,6 +145,7 @@ internal sealed class Reconciler : IReconcilePass
     private KernelTable? _lastTable;
     private CleanPass? _lastCleanPass;
     private HashSet<string> _reportedProblems = [];
+    private HashSet<string> _reportedIssues = [];
     private readonly HashSet<string> _reportedUnreadable = [];
     private KernelRead? _openRead;
     private bool _vipsInSync;
@@ -301,9 +302,9 @@ internal sealed class Reconciler : IReconcilePass
         var failed = outcome.Failures.Select(failure => failure.Operation).ToHashSet(ReferenceEqualityComparer.Instance);
         IReadOnlyList<IpvsOperation> applied = failed.Count == 0 ? plan.Operations : [.. plan.Operations.Where(operation => !failed.Contains(operation))];
         _openRead?.Record(applied);
+        LogAppliedAll(applied);
         foreach (IpvsOperation operation in applied)
         {
-            LogApplied(operation);
             _metrics.RecordOperation(operation.Kind, drift: reasons == ReconcileReason.Resync);
         }
 
@@ -630,9 +631,17 @@ internal sealed class Reconciler : IReconcilePass
         _vipsInSync = false;
         try
         {
-            foreach (string change in _vips.Sync(wanted, address => _policy.AddressBlocks.Any(block => block.Contains(address))))
+            IReadOnlyList<string> changes = _vips.Sync(wanted, address => _policy.AddressBlocks.Any(block => block.Contains(address)));
+            bool large = ChangeSummary.IsLarge(changes.Count);
+            if (large)
             {
-                _log.Information("{Change}", change);
+                int added = changes.Count(change => change.StartsWith("added", StringComparison.Ordinal));
+                _log.Information("VIPs: {Added} added, {Removed} removed (first: {First}; each at debug level)", added, changes.Count - added, changes[0]);
+            }
+
+            foreach (string change in changes)
+            {
+                _log.Write(large ? LogEventLevel.Debug : LogEventLevel.Information, "{Change}", change);
             }
 
             _vipsInSync = true;
@@ -655,17 +664,53 @@ internal sealed class Reconciler : IReconcilePass
         _reportedProblems = current;
     }
 
+    /// <summary>Warns once about each issue (a conflict, a refusal) while it lasts, again only if it goes away and comes back.</summary>
+    /// <remarks>A plan's issues are complete on every pass (an incremental pass carries the unchanged services' issues over).</remarks>
     private void ReportIssues(Plan plan)
     {
         _metrics.SetConflicts(plan.Issues.Count(issue => issue.Kind == PlanIssueKind.ForeignCollision));
-        foreach (PlanIssue issue in plan.Issues.Where(issue => _reportedProblems.Add(issue.Message)))
+        var current = plan.Issues.Select(issue => issue.Message).ToHashSet();
+        foreach (string issue in current.Where(issue => !_reportedIssues.Contains(issue)))
         {
-            _log.Warning("{Issue}", issue.Message);
+            _log.Warning("{Issue}", issue);
+        }
+
+        _reportedIssues = current;
+    }
+
+    private const string AppliedTemplate = "{Change} {Subject}: {Reason} (source: {Source})";
+
+    /// <summary>One line per change, or for a large pass a summary with examples and each change at debug level (<see cref="ChangeSummary"/>).</summary>
+    private void LogAppliedAll(IReadOnlyList<IpvsOperation> applied)
+    {
+        if (!ChangeSummary.IsLarge(applied.Count))
+        {
+            foreach (IpvsOperation operation in applied)
+            {
+                LogApplied(operation);
+            }
+
+            return;
+        }
+
+        _log.Information("Applied {Count} changes: {ByKind}; by source: {BySource}; {Services} touched; each change at debug level",
+            applied.Count, ChangeSummary.ByKind(applied), ChangeSummary.BySource(applied), ChangeSummary.ServicesTouched(applied));
+        foreach (IpvsOperation operation in ChangeSummary.Examples(applied))
+        {
+            LogApplied(operation, "  e.g. " + AppliedTemplate);
+        }
+
+        if (_log.IsEnabled(LogEventLevel.Debug))
+        {
+            foreach (IpvsOperation operation in applied)
+            {
+                LogApplied(operation, level: LogEventLevel.Debug);
+            }
         }
     }
 
-    private void LogApplied(IpvsOperation operation) =>
-        _log.Information("{Change} {Subject}: {Reason} (source: {Source})", Capitalized(ChangeName(operation.Kind)), Subject(operation), operation.Reason, SourceText(operation));
+    private void LogApplied(IpvsOperation operation, string template = AppliedTemplate, LogEventLevel level = LogEventLevel.Information) =>
+        _log.Write(level, template, Capitalized(ChangeName(operation.Kind)), Subject(operation), operation.Reason, SourceText(operation));
 
     private static string Subject(IpvsOperation operation) =>
         operation.Server is { } server ? $"{operation.ServiceKey} real server {server.Key}" : operation.ServiceKey.ToString();
@@ -698,10 +743,7 @@ internal sealed class Reconciler : IReconcilePass
         }
 
         ApplyOutcome outcome = _kernel.Apply(operations);
-        foreach (IpvsOperation operation in operations.Except(outcome.Failures.Select(failure => failure.Operation)))
-        {
-            LogApplied(operation);
-        }
+        LogAppliedAll([.. operations.Except(outcome.Failures.Select(failure => failure.Operation))]);
 
         foreach (OperationFailure failure in outcome.Failures)
         {

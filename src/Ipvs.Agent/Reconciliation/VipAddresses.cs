@@ -18,21 +18,17 @@ internal sealed class VipAddresses(VipInterface vipInterface) : IVipAddresses, I
 
         vipInterface.EnsureUp();
         var present = vipInterface.ListAddresses().Select(address => address.Address).ToHashSet();
-        foreach (NetAddress address in wanted.Where(address => !present.Contains(address)))
+
+        // Added and removed in rtnetlink batches: one VIP per service, so a thousand services are a thousand addresses.
+        foreach (NetAddress address in vipInterface.AddAddresses([.. wanted.Where(address => !present.Contains(address))]))
         {
-            if (vipInterface.AddAddress(address))
-            {
-                changes.Add($"added VIP {address} to {vipInterface.Name}");
-            }
+            changes.Add($"added VIP {address} to {vipInterface.Name}");
         }
 
         // Only addresses inside the owned blocks are ours to remove; anything else an operator put there stays.
-        foreach (NetAddress address in present.Where(address => !wanted.Contains(address) && manageable(address)))
+        foreach (NetAddress address in vipInterface.RemoveAddresses([.. present.Where(address => !wanted.Contains(address) && manageable(address))]))
         {
-            if (vipInterface.RemoveAddress(address))
-            {
-                changes.Add($"removed VIP {address} from {vipInterface.Name}");
-            }
+            changes.Add($"removed VIP {address} from {vipInterface.Name}");
         }
 
         return changes;

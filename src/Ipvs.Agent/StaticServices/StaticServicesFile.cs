@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ipvs.Agent.Configuration;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
@@ -29,17 +30,32 @@ public static partial class StaticServicesFile
     private static readonly string[] ServiceKeys = ["name", "vip", "port", "protocol", "fwmark", "family", "scheduler", "persistence", "netmask", "pe", "flags", "servers"];
     private static readonly string[] ServerKeys = ["address", "weight", "method", "upper-threshold", "lower-threshold", "tunnel-type", "tunnel-port", "tunnel-checksum"];
 
-    public static StaticServicesResult Load(string path) => Parse(path, File.ReadAllText(path));
+    /// <summary>Reads and validates the file; one that is not a regular file, too large or not UTF-8 is an error result too.</summary>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    public static StaticServicesResult Load(string path)
+    {
+        string yaml;
+        try
+        {
+            yaml = InputFile.ReadAllText(path, InputFile.ServicesLimit);
+        }
+        catch (FormatException exception)
+        {
+            return new StaticServicesResult([], [exception.Message]);
+        }
+
+        return Parse(path, yaml);
+    }
 
     public static StaticServicesResult Parse(string fileName, string yaml)
     {
         ArgumentNullException.ThrowIfNull(fileName);
         ArgumentNullException.ThrowIfNull(yaml);
         var reader = new FileReader(fileName);
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = GuardedYamlParser.Load(yaml);
         }
         catch (YamlException exception)
         {
@@ -374,7 +390,10 @@ public static partial class StaticServicesFile
         {
             if (method == ForwardingMethod.Masquerade)
             {
-                return givenPort ?? service.Port;
+                // Port 0 (omitted, in a firewall-mark or all-ports service) keeps each packet's port; written as :0 it is a mistake.
+                return givenPort == 0
+                    ? Fail<ushort>(node.Start.Line, path, "nat sends to the real server's port: give one from 1 to 65535 (or omit it to use the service's), got 0", 0)
+                    : givenPort ?? service.Port;
             }
 
             // Direct routing, tunnelling and local delivery forward the packet unchanged, so the kernel ignores any other port.

@@ -51,5 +51,7 @@ public sealed record DrainPolicy(TimeSpan Timeout)
             : new(DrainVerdict.Wait, $"draining {status.TotalConnections} connections until {drain.Deadline:O}");
     }
 
-    public Drain Start(VirtualServiceKey service, RealServerKey server, DateTimeOffset now) => new(service, server, now, now + Timeout);
+    /// <remarks>The deadline saturates at the latest representable time rather than overflow, whatever the timeout.</remarks>
+    public Drain Start(VirtualServiceKey service, RealServerKey server, DateTimeOffset now) =>
+        new(service, server, now, Timeout >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + Timeout);
 }

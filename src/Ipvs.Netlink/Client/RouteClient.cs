@@ -70,6 +70,27 @@ public sealed class RouteClient : IDisposable
         NetlinkRequestKind.Interface,
         $"RTM_DELADDR {address}/{prefixLength} on index {interfaceIndex}");
 
+    /// <summary>
+    /// Adds every address of <paramref name="addresses"/> to one interface in as few datagrams as the socket allows
+    /// (the IPVS batch path: NLM_F_ACK on the last request of each datagram only, failures reported by index).
+    /// </summary>
+    /// <returns>The kernel's refusals, by index into <paramref name="addresses"/>; EEXIST means it was already there.</returns>
+    public IReadOnlyList<AddressFailure> AddAddresses(int interfaceIndex, IReadOnlyList<NetAddress> addresses, byte prefixLength)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        return RunAddressBatch(addresses, "RTM_NEWADDR", interfaceIndex, prefixLength, (ref writer, index, sequence, ackFlag) =>
+            RouteMessages.WriteAddAddress(ref writer, new RouteRequestHeader(sequence, ackFlag), interfaceIndex, addresses[index], prefixLength));
+    }
+
+    /// <summary>Removes every address of <paramref name="addresses"/> from one interface, batched like <see cref="AddAddresses"/>.</summary>
+    /// <returns>The kernel's refusals, by index; <see cref="NetlinkErrorKind.NoSuchInterface"/> means it was not there.</returns>
+    public IReadOnlyList<AddressFailure> DeleteAddresses(int interfaceIndex, IReadOnlyList<NetAddress> addresses, byte prefixLength)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        return RunAddressBatch(addresses, "RTM_DELADDR", interfaceIndex, prefixLength, (ref writer, index, sequence, ackFlag) =>
+            RouteMessages.WriteDeleteAddress(ref writer, new RouteRequestHeader(sequence, ackFlag), interfaceIndex, addresses[index], prefixLength));
+    }
+
     /// <summary>Every address of the namespace (both families unless <paramref name="family"/> narrows it).</summary>
     public List<InterfaceAddress> ListAddresses(IpFamily? family = null)
     {
@@ -84,6 +105,15 @@ public sealed class RouteClient : IDisposable
     }
 
     public void Dispose() => _channel.Dispose();
+
+    private List<AddressFailure> RunAddressBatch(IReadOnlyList<NetAddress> addresses, string command, int interfaceIndex, byte prefixLength, BatchRequestWriter write)
+    {
+        BatchOutcome outcome = _channel.RunBatch(addresses.Count, write, BatchMode.Batched);
+        return [.. outcome.Failures.Select(failure => new AddressFailure(
+            failure.Index,
+            NetlinkErrors.Create(failure.Error.Errno, NetlinkRequestKind.Interface, $"{command} {addresses[failure.Index]}/{prefixLength} on index {interfaceIndex}", failure.Error.Message)))];
+    }
+
 
     private static RouteClient Create(NetlinkSocket socket)
     {

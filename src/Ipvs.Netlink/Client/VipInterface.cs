@@ -94,6 +94,21 @@ public sealed class VipInterface : IDisposable
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="addresses"/> (host routes) in rtnetlink batches: a thousand VIPs cost a few datagrams, not a
+    /// thousand round trips.
+    /// </summary>
+    /// <returns>The addresses added (those already there are left out).</returns>
+    /// <exception cref="NetlinkException">The kernel refused an address for another reason; the others were still tried.</exception>
+    public IReadOnlyList<NetAddress> AddAddresses(IReadOnlyCollection<NetAddress> addresses) =>
+        ChangeAddresses(addresses, NetlinkErrorKind.AlreadyExists, _route.AddAddresses);
+
+    /// <summary>Removes <paramref name="addresses"/> in rtnetlink batches.</summary>
+    /// <returns>The addresses removed (those not there are left out).</returns>
+    /// <exception cref="NetlinkException">The kernel refused an address for another reason; the others were still tried.</exception>
+    public IReadOnlyList<NetAddress> RemoveAddresses(IReadOnlyCollection<NetAddress> addresses) =>
+        ChangeAddresses(addresses, NetlinkErrorKind.NoSuchInterface, _route.DeleteAddresses);
+
     /// <summary>The addresses on the interface (IPv6 link-local ones included, as the kernel reports them).</summary>
     public List<InterfaceAddress> ListAddresses()
     {
@@ -128,6 +143,44 @@ public sealed class VipInterface : IDisposable
             route.Dispose();
             throw;
         }
+    }
+
+    /// <summary>One batch per family (the prefix length differs); <paramref name="harmless"/> marks an address already as asked.</summary>
+    private List<NetAddress> ChangeAddresses(
+        IReadOnlyCollection<NetAddress> addresses, NetlinkErrorKind harmless, Func<int, IReadOnlyList<NetAddress>, byte, IReadOnlyList<AddressFailure>> change)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        List<NetAddress> changed = new(addresses.Count);
+        if (addresses.Count == 0)
+        {
+            return changed;
+        }
+
+        LinkInfo link = Require();
+        List<NetlinkException> errors = [];
+        foreach (IGrouping<IpFamily, NetAddress> family in addresses.GroupBy(address => address.Family))
+        {
+            NetAddress[] batch = [.. family];
+            IReadOnlyList<AddressFailure> failures = change(link.Index, batch, VirtualService.FullPrefix(family.Key));
+            var refused = new HashSet<int>(failures.Count);
+            foreach (AddressFailure failure in failures)
+            {
+                refused.Add(failure.Index);
+                if (failure.Error.Kind != harmless)
+                {
+                    errors.Add(failure.Error);
+                }
+            }
+
+            changed.AddRange(batch.Where((_, index) => !refused.Contains(index)));
+        }
+
+        return errors.Count switch
+        {
+            0 => changed,
+            1 => throw errors[0],
+            _ => throw new NetlinkException($"{errors[0].Message} (and {errors.Count - 1} more addresses refused)", errors[0]),
+        };
     }
 
     private LinkInfo Require() =>

@@ -356,5 +356,54 @@ public sealed class AgentCliTests : IDisposable
         Assert.Contains("IPVS dump failed", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Apply_LargeFile_PrintsAndLogsASummaryWithExamplesNotEveryChange()
+    {
+        string services = Write("services.yaml", LargeFile(20, 10));
+
+        (int exitCode, string output, string error) = await Run("apply", "--file", services);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Equal(220, _cli.Kernel.Applied.Count);
+        Assert.Contains("Applied: 220 changes (220 to add, 0 to change, 0 to remove)", output, StringComparison.Ordinal);
+        Assert.Contains("by kind: 20 services added, 200 real servers added", output, StringComparison.Ordinal);
+        Assert.Contains("touched: 20 services (TCP 10.99.0.1:80, TCP 10.99.0.2:80, TCP 10.99.0.3:80 and 17 more)", output, StringComparison.Ordinal);
+        Assert.Contains("e.g. + service TCP 10.99.0.1:80: new service", output, StringComparison.Ordinal);
+        Assert.Contains("(220 changes in all: every one with --log-level debug or --output json)", output, StringComparison.Ordinal);
+        Assert.InRange(output.Split('\n').Length, 5, 15);
+        Assert.Contains("Applied 220 changes: 20 services added, 200 real servers added; by source: static file", error, StringComparison.Ordinal);
+        Assert.InRange(error.Split('\n').Length, 2, 10);
+    }
+
+    [Fact]
+    public async Task Plan_LargeFileAtDebugLevel_PrintsEveryChange()
+    {
+        string services = Write("services.yaml", LargeFile(20, 10));
+
+        (int exitCode, string output, _) = await Run("plan", "--file", services, "--log-level", "debug");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.DoesNotContain("by kind:", output, StringComparison.Ordinal);
+        Assert.Equal(220, output.Split('\n').Count(line => line.StartsWith("  + ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Plan_LargeFileJson_KeepsEveryChange()
+    {
+        string services = Write("services.yaml", LargeFile(20, 10));
+
+        (int exitCode, string output, _) = await Run("plan", "--file", services, "--output", "json");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        using JsonDocument document = JsonDocument.Parse(output);
+        Assert.Equal(220, document.RootElement.GetProperty("changes").GetArrayLength());
+    }
+
+    /// <summary>A services file of <paramref name="count"/> services 10.99.0.1.. with <paramref name="servers"/> real servers each.</summary>
+    private static string LargeFile(int count, int servers) =>
+        "services:\n" + string.Concat(Enumerable.Range(1, count).Select(i =>
+            $"  - name: s{i}\n    vip: 10.99.0.{i}\n    port: 80\n    servers:\n"
+            + string.Concat(Enumerable.Range(2, servers).Select(j => $"      - address: 10.1.1.{j}:8080\n"))));
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

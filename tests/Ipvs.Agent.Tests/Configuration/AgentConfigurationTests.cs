@@ -153,5 +153,82 @@ public sealed class AgentConfigurationTests : IDisposable
     [InlineData("")]
     public void TryParse_NotDurations_Fails(string text) => Assert.False(DurationText.TryParse(text, out _));
 
+    public static TheoryData<string, string> TooLongDurations()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string key in new[] { ConfigurationKeys.ResyncInterval, ConfigurationKeys.MinInterval, ConfigurationKeys.DrainTimeout })
+        {
+            foreach (string value in new[] { "99999999999h", "80000000h", "1177h", "1" + new string('9', 400) + "ms" })
+            {
+                data.Add(key, value);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>Flag, variable and key alike: a duration beyond what timers can wait is a configuration error naming the key and the bound, never an OverflowException.</summary>
+    [Theory]
+    [MemberData(nameof(TooLongDurations))]
+    public void Load_DurationBeyondTheMaximum_ErrorNamesKeyAndBound(string key, string value)
+    {
+        string path = WriteConfig($"{key}: {value}\n");
+        string variable = "IPVS_AGENT_" + key.ToUpperInvariant();
+
+        var fromFile = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(path, Environment(), []));
+        var fromVariable = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(null, Environment(("IPVS_AGENT_CONFIG", string.Empty), (variable, value)), []));
+        var fromFlag = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(null, Environment(("IPVS_AGENT_CONFIG", string.Empty)), [new FlagValue(key, value, "--flag")]));
+
+        Assert.Equal($"config.yaml:1: {key}: \"{value}\" is longer than the maximum 1176h (49 days)", Assert.Single(fromFile.Problems));
+        Assert.Equal($"{variable}: \"{value}\" is longer than the maximum 1176h (49 days)", Assert.Single(fromVariable.Problems));
+        Assert.Equal($"--flag: \"{value}\" is longer than the maximum 1176h (49 days)", Assert.Single(fromFlag.Problems));
+    }
+
+    [Fact]
+    public void Load_DurationAtTheMaximum_IsAccepted()
+    {
+        AgentOptions options = AgentConfiguration.Load(null, Environment(("IPVS_AGENT_CONFIG", string.Empty)), [new FlagValue(ConfigurationKeys.DrainTimeout, "1176h", "--drain-timeout")]);
+
+        Assert.Equal(DurationText.Maximum, options.DrainTimeout);
+    }
+
+    [Theory]
+    [InlineData("[::1]:9469", "[::1]:9469")]
+    [InlineData("127.0.0.1:9469", "127.0.0.1:9469")]
+    [InlineData("0.0.0.0:9100", "0.0.0.0:9100")]
+    [InlineData("[FD00:0::1]:9469", "[fd00::1]:9469")]
+    public void Load_MetricsAddressOfEitherFamily_IsAccepted(string value, string expected)
+    {
+        AgentOptions options = AgentConfiguration.Load(null, Environment(("IPVS_AGENT_CONFIG", string.Empty)), [new FlagValue(ConfigurationKeys.MetricsAddress, value, "--metrics-address")]);
+
+        Assert.Equal(expected, options.MetricsAddress);
+    }
+
+    [Theory]
+    [InlineData("::1:9469")]
+    [InlineData("::1")]
+    [InlineData("[::1]")]
+    [InlineData("[::1]:0")]
+    [InlineData("127.0.0.1:99999")]
+    [InlineData("localhost:9469")]
+    public void Load_MetricsAddressWithoutAPort_IsAConfigurationError(string value)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(null, Environment(("IPVS_AGENT_CONFIG", string.Empty)), [new FlagValue(ConfigurationKeys.MetricsAddress, value, "--metrics-address")]));
+
+        Assert.StartsWith($"--metrics-address: \"{value}\" is not an address:port such as 127.0.0.1:9469 or [::1]:9469", Assert.Single(error.Problems), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("lo")]
+    [InlineData("ipvs\t0")]
+    public void Load_InterfaceThatIsNotTheAgents_IsAConfigurationError(string name)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(null, Environment(("IPVS_AGENT_CONFIG", string.Empty)), [new FlagValue(ConfigurationKeys.Interface, name, "--interface")]));
+
+        Assert.StartsWith($"--interface: \"{name}\"", Assert.Single(error.Problems), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

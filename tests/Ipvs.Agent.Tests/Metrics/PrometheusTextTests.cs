@@ -28,6 +28,31 @@ public sealed class PrometheusTextTests
         Assert.Contains("node_ipvs_outgoing_bytes_total 4\n", text, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, string> ServiceKinds => new()
+    {
+        { "FWM 7", "local_address=\"\",local_port=\"0\",local_mark=\"00000007\",proto=\"FWM\"" },
+        { "FWM 255 IPv6", "local_address=\"\",local_port=\"0\",local_mark=\"000000FF\",proto=\"FWM\"" },
+        { "TCP 10.99.0.10:80", "local_address=\"10.99.0.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\"" },
+        { "UDP [fd00::10]:53", "local_address=\"fd00::10\",local_port=\"53\",local_mark=\"\",proto=\"UDP\"" },
+        { "SCTP 10.99.0.10:3868", "local_address=\"10.99.0.10\",local_port=\"3868\",local_mark=\"\",proto=\"SCTP\"" },
+    };
+
+    /// <summary>node_exporter's ipvs collector reads /proc/net/ip_vs, where the kernel prints a mark as %08X and a mark service has no address and port 0.</summary>
+    [Theory]
+    [MemberData(nameof(ServiceKinds))]
+    public void Render_EveryServiceKind_LabelsAsNodeExporter(string key, string serviceLabels)
+    {
+        var metrics = new AgentMetrics();
+        var service = new KernelService(VirtualService.Create(KeyText.ParseServiceKey(key), "wlc"), default,
+            [new KernelRealServer(Server("10.1.1.2", weight: 5), new RealServerStatus(7, 3, 0, default))]);
+        metrics.SetKernelTable(KernelTable.Create([service]), OwnershipRecord.Empty);
+
+        string text = PrometheusText.Render(metrics);
+
+        Assert.Contains($"node_ipvs_backend_weight{{{serviceLabels},remote_address=\"10.1.1.2\",remote_port=\"8080\"}} 5\n", text, StringComparison.Ordinal);
+        Assert.Contains($"ipvs_agent_service_connections_total{{{serviceLabels}}} 0\n", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Render_AgentCounters_AreExposed()
     {

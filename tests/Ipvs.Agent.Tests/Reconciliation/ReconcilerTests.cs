@@ -551,6 +551,32 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public void Run_ConflictLastingSeveralPasses_WarnsOncePerChangeOfState()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.9.9.9"));
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        SourceSnapshot wanted = source.Current!;
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        int Warnings() => _log.Messages(LogEventLevel.Warning).Count(message => message.Contains("10.99.0.10", StringComparison.Ordinal));
+
+        for (int pass = 0; pass < 3; pass++)
+        {
+            reconciler.Run(ReconcileReason.Resync, readKernel: true);
+            reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+        }
+
+        int whileItLasts = Warnings();
+        source.Current = new SourceSnapshot([], []);
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: true);
+        source.Current = wanted;
+        reconciler.Run(ReconcileReason.SourceChanged, readKernel: true);
+        reconciler.Run(ReconcileReason.Resync, readKernel: true);
+
+        Assert.Equal(1, whileItLasts);
+        Assert.Equal(2, Warnings());
+    }
+
+    [Fact]
     public void Run_ManualDrainOfBusyServer_SetsWeightZeroAndKeepsIt()
     {
         string directory = Directory.CreateTempSubdirectory("ipvs-agent-drain-").FullName;
@@ -573,6 +599,38 @@ public sealed class ReconcilerTests : IDisposable
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Run_PassAboveTheThreshold_LogsASummaryAtInfoAndEachChangeAtDebug()
+    {
+        ServiceDeclaration[] declarations = [.. Enumerable.Range(1, 20).Select(i =>
+            Declare(Service($"10.99.0.{i}"), [.. Enumerable.Range(2, 10).Select(j => Server($"10.1.1.{j}"))]))];
+        Reconciler reconciler = Create(Source(declarations), new InMemoryOwnershipStore());
+
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        string[] info = [.. _log.Messages(LogEventLevel.Information)];
+        string summary = Assert.Single(info, message => message.StartsWith("Applied 220 changes", StringComparison.Ordinal));
+        Assert.Contains("20 services added, 200 real servers added", summary, StringComparison.Ordinal);
+        Assert.Contains("by source: static file /etc/ipvs-agent/services.yaml", summary, StringComparison.Ordinal);
+        Assert.Contains("20 services (TCP 10.99.0.1:80, TCP 10.99.0.2:80, TCP 10.99.0.3:80 and 17 more) touched", summary, StringComparison.Ordinal);
+        Assert.InRange(info.Count(message => message.StartsWith("  e.g. ", StringComparison.Ordinal)), 1, 5);
+        Assert.Equal(220, _log.Messages(LogEventLevel.Debug).Count(message => message.StartsWith("Add", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Run_PassAtTheThreshold_LogsEachChangeAtInfo()
+    {
+        // 9 services of 10 real servers: 99 changes.
+        ServiceDeclaration[] declarations = [.. Enumerable.Range(1, 9).Select(i =>
+            Declare(Service($"10.99.0.{i}"), [.. Enumerable.Range(2, 10).Select(j => Server($"10.1.1.{j}"))]))];
+        Reconciler reconciler = Create(Source(declarations), new InMemoryOwnershipStore());
+
+        reconciler.Run(ReconcileReason.Startup, readKernel: true);
+
+        Assert.Equal(99, _log.Messages(LogEventLevel.Information).Count(message => message.StartsWith("Add", StringComparison.Ordinal)));
+        Assert.DoesNotContain(_log.Messages(LogEventLevel.Information), message => message.StartsWith("Applied", StringComparison.Ordinal));
     }
 
     public void Dispose() => _kernel.Dispose();

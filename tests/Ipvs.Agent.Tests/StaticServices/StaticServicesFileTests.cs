@@ -127,7 +127,15 @@ public sealed class StaticServicesFileTests
         },
         {
             "services:\n  - name: a\n    fwmark: 7\n    servers:\n      - address: 10.1.1.1\n      - address: 10.1.1.1:0\n",
-            ["services.yaml:6: services[0].servers[1].address: same real server as servers[0] (10.1.1.1:0)"]
+            ["services.yaml:6: services[0].servers[1].address: nat sends to the real server's port: give one from 1 to 65535 (or omit it to use the service's), got 0"]
+        },
+        {
+            "services:\n  - name: a\n    fwmark: 7\n    servers:\n      - address: 10.1.1.1\n        method: dr\n      - address: 10.1.1.1:0\n        method: dr\n",
+            ["services.yaml:7: services[0].servers[1].address: same real server as servers[0] (10.1.1.1:0)"]
+        },
+        {
+            "services:\n  - name: a\n    vip: 10.99.0.1\n    port: 80\n    servers:\n      - address: 10.1.1.1:0\n",
+            ["services.yaml:6: services[0].servers[0].address: nat sends to the real server's port: give one from 1 to 65535 (or omit it to use the service's), got 0"]
         },
         {
             "services:\n  - name: a\n    vip: 10.99.0.300\n    port: 99999\n    protocol: icmp\n",

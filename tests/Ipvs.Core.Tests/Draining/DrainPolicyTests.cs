@@ -7,6 +7,16 @@ public sealed class DrainPolicyTests
 {
     private static readonly Drain Drain = new DrainPolicy(TimeSpan.FromMinutes(2)).Start(Tcp("10.99.0.10", 80), Server("10.1.1.2", 80).Key, Now);
 
+    [Theory]
+    [InlineData(80_000_000)]
+    [InlineData(256_000_000)]
+    public void Start_TimeoutBeyondTheCalendar_DeadlineSaturatesInsteadOfOverflowing(int hours)
+    {
+        Drain drain = new DrainPolicy(TimeSpan.FromHours(hours)).Start(Tcp("10.99.0.10", 80), Server("10.1.1.2", 80).Key, Now);
+
+        Assert.Equal(DateTimeOffset.MaxValue, drain.Deadline);
+    }
+
     [Fact]
     public void Start_SetsDeadlineFromTimeout()
     {

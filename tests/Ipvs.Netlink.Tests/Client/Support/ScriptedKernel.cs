@@ -40,11 +40,15 @@ internal sealed class ScriptedKernel : INetlinkTransport
     /// <summary>Each datagram sent, with the header of every message in it.</summary>
     public List<List<NetlinkHeader>> Sent { get; } = [];
 
+    /// <summary>Each datagram sent, byte for byte (for golden-bytes tests of whole batches).</summary>
+    public List<byte[]> SentBytes { get; } = [];
+
     public bool Disposed { get; private set; }
 
     public void Send(ReadOnlySpan<byte> datagram)
     {
         Syscalls++;
+        SentBytes.Add(datagram.ToArray());
         List<NetlinkHeader> headers = [];
         var reader = new NetlinkMessageReader(datagram);
         while (reader.TryRead(out NetlinkMessage message))

@@ -1,0 +1,111 @@
+using System.Text;
+using Tmds.Linux;
+
+namespace Ipvs.Agent.Configuration;
+
+/// <summary>
+/// Reads a file the agent takes input from (config, services, journal, drains) so that no file can hang or balloon the
+/// process: regular files only (a FIFO would block the open, <c>/dev/zero</c> never ends), at most a given size, UTF-8.
+/// </summary>
+internal static class InputFile
+{
+    /// <summary>Largest config file: a few dozen keys.</summary>
+    public const long ConfigLimit = 1 << 20;
+
+    /// <summary>Largest services file: 10k services x 10 real servers are about 9 MB.</summary>
+    public const long ServicesLimit = 64L << 20;
+
+    /// <summary>Largest journal: written by the agent; 10k owned services with drains are about 1 MB.</summary>
+    public const long JournalLimit = 256L << 20;
+
+    /// <summary>Largest drains file: one entry per drain an operator asked for.</summary>
+    public const long DrainsLimit = 16L << 20;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The file's text.</summary>
+    /// <exception cref="FormatException">Not a regular file, larger than <paramref name="limit"/> bytes, or not UTF-8; the message names the file.</exception>
+    /// <exception cref="IOException">It cannot be opened or read (missing, no permission, I/O error).</exception>
+    public static string ReadAllText(string path, long limit)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = new FileStream(OpenRegular(path), FileAccess.Read, bufferSize: 0);
+        byte[] bytes = ReadBounded(stream, path, limit);
+        try
+        {
+            // A byte-order mark is skipped, as File.ReadAllText did.
+            ReadOnlySpan<byte> text = bytes.AsSpan();
+            return StrictUtf8.GetString(text.StartsWith(Encoding.UTF8.Preamble) ? text[3..] : text);
+        }
+        catch (DecoderFallbackException exception)
+        {
+            throw new FormatException($"{path}: not UTF-8 text (byte {exception.Index} is invalid)", exception);
+        }
+    }
+
+    /// <summary>Opens without blocking (a FIFO's open waits for a writer otherwise), then refuses anything but a regular file.</summary>
+    private static unsafe Microsoft.Win32.SafeHandles.SafeFileHandle OpenRegular(string path)
+    {
+        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        fixed (byte* pointer = name)
+        {
+            do
+            {
+                fd = LibC.open(pointer, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC | LibC.O_NOCTTY);
+            }
+            while (fd < 0 && LibC.errno == LibC.EINTR);
+        }
+
+        if (fd < 0)
+        {
+            int error = LibC.errno;
+            string reason = error == LibC.ENOENT ? "no such file" : error == LibC.EACCES ? "permission denied" : $"cannot be opened (errno {error})";
+            throw error == LibC.ENOENT ? new FileNotFoundException($"{path}: {reason}", path) : new IOException($"{path}: {reason}");
+        }
+
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        stat status;
+        if (LibC.fstat(fd, &status) != 0)
+        {
+            int error = LibC.errno;
+            handle.Dispose();
+            throw new IOException($"{path}: cannot be examined (errno {error})");
+        }
+
+        uint type = (uint)status.st_mode & (uint)LibC.S_IFMT;
+        if (type != (uint)LibC.S_IFREG)
+        {
+            handle.Dispose();
+            throw new FormatException($"{path}: not a regular file ({Describe(type)}); give the path of a file");
+        }
+
+        return handle;
+    }
+
+    private static string Describe(uint type) =>
+        type == (uint)LibC.S_IFDIR ? "a directory"
+        : type == (uint)LibC.S_IFIFO ? "a FIFO"
+        : type == (uint)LibC.S_IFCHR ? "a character device"
+        : type == (uint)LibC.S_IFBLK ? "a block device"
+        : type == (uint)LibC.S_IFSOCK ? "a socket"
+        : "not a file";
+
+    private static byte[] ReadBounded(Stream stream, string path, long limit)
+    {
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new FormatException($"{path}: larger than the limit of {limit} bytes");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}
