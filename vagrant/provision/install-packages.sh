@@ -28,9 +28,11 @@ set -euo pipefail
 #   (shellcheck)     the linter `make test` runs over every shell script here
 #   openssl          the tests make their own TLS certificates (Docker endpoints over TCP)
 #   uml-utilities    uml_switch: the virtual Ethernet that joins vagrant/cluster/run's nodes
+#   bind9-dnsutils   dig, to query the agent's service-name DNS responder in lab tests
+#   dnsmasq-base     a real upstream resolver for the responder's forwarding in lab tests
 lab_packages=(user-mode-linux kmod ipvsadm busybox-static iptables docker.io containerd runc
     curl iproute2 procps util-linux coreutils python3 gcc libc6-dev shellcheck openssl
-    uml-utilities)
+    uml-utilities bind9-dnsutils dnsmasq-base)
 # A node runs the self-contained agent (no .NET runtime), Docker for the
 # labelled containers it watches, and ipvsadm to look at the result.
 # libicu72: the .NET runtime's globalization, unless published invariant.

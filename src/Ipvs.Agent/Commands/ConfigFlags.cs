@@ -36,6 +36,10 @@ internal sealed class ConfigFlags
         Scalar("--swarm-manager-tls-cert", ConfigurationKeys.SwarmManagerTlsCert, "Client certificate (PEM) presented to the swarm manager.", "FILE");
         Scalar("--swarm-manager-tls-key", ConfigurationKeys.SwarmManagerTlsKey, "Client key (PEM) for --swarm-manager-tls-cert.", "FILE");
         Scalar("--docker-allow-insecure-tcp", ConfigurationKeys.DockerAllowInsecureTcp, "true: accept tcp:// Docker endpoints without TLS (warned about at start; default false).", "BOOL");
+        Scalar("--dns-address", ConfigurationKeys.DnsAddress, "Service-name DNS responder address[:port] (UDP and TCP), or off (default off).", "ADDR");
+        Scalar("--dns-domain", ConfigurationKeys.DnsDomain, $"Zone the DNS responder answers (default {AgentOptions.DefaultDnsDomain}).", "DOMAIN");
+        Scalar("--dns-ttl", ConfigurationKeys.DnsTtl, "TTL of DNS answers (default 5s).", "DURATION");
+        List("--dns-upstream", ConfigurationKeys.DnsUpstreams, "Resolver for other names, address[:port]; repeatable; none for none (default: /etc/resolv.conf's).", "ADDR");
     }
 
     public Option<string?> Config { get; }

@@ -56,7 +56,7 @@ internal static class StatusCommand
 
     private sealed record ServerRow(KernelRealServer Server, string State, DesiredSource? Source);
 
-    private sealed record ServiceRow(KernelService Service, string Owner, DesiredSource? Source, IReadOnlyList<ServerRow> Servers);
+    private sealed record ServiceRow(KernelService Service, string Owner, DesiredSource? Source, IReadOnlyList<ServerRow> Servers, IReadOnlyList<string>? Names = null);
 
     private static ServiceRow Row(KernelService service, DesiredState desired, OwnershipRecord ownership)
     {
@@ -71,7 +71,7 @@ internal static class StatusCommand
                 : "serving";
             return new ServerRow(server, state, wantedServer?.Source);
         }).ToList();
-        return new ServiceRow(service, owned ? "owned" : "foreign", wanted?.Source, servers);
+        return new ServiceRow(service, owned ? "owned" : "foreign", wanted?.Source, servers, service.Key.IsFirewallMark ? null : wanted?.Names);
     }
 
     private static void WriteText(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual)
@@ -84,7 +84,7 @@ internal static class StatusCommand
             VirtualService service = row.Service.Service;
             string flags = service.Flags.HasFlag(ServiceFlags.Persistent) ? $"persistent {service.TimeoutSeconds}" : string.Empty;
             string key = service.Key.IsFirewallMark ? $"FWM  {service.Key.FirewallMark}" : $"{VirtualServiceKey.ProtocolName(service.Key.Protocol),-4} {service.Key.Address.ToEndpointHost()}:{service.Key.Port}";
-            output.WriteLine($"{$"{key} {service.Scheduler} {flags}",-55} {row.Owner,-8} {row.Source?.ToShortString() ?? "-"}");
+            output.WriteLine($"{$"{key} {service.Scheduler} {flags}",-55} {row.Owner,-8} {row.Source?.ToShortString() ?? "-"}{(row.Names is { Count: > 0 } names ? $" name {string.Join(", ", names)}" : string.Empty)}");
             foreach (ServerRow server in row.Servers)
             {
                 RealServer real = server.Server.Server;
@@ -123,6 +123,7 @@ internal static class StatusCommand
                 writer.WriteString("flags", ConfigDifference.FormatFlags(service.Flags & ~ServiceFlags.Hashed));
                 writer.WriteString("owner", row.Owner);
                 writer.WriteString("source", row.Source?.ToString());
+                writer.WriteString("name", row.Names is { Count: > 0 } names ? string.Join(',', names) : null);
                 writer.WriteNumber("connections", service.Key.IsFirewallMark ? 0 : row.Service.Status.Statistics.Connections);
                 writer.WriteStartArray("servers");
                 foreach (ServerRow server in row.Servers)

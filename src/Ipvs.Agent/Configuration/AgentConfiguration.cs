@@ -133,6 +133,10 @@ internal static class AgentConfiguration
                 StateDir = Text(ConfigurationKeys.StateDir) ?? defaults.StateDir,
                 NodeAddress = Address(ConfigurationKeys.NodeAddress),
                 SwarmManager = Endpoint(ConfigurationKeys.SwarmManager),
+                DnsAddress = DnsEndpoint(),
+                DnsDomain = DnsDomain(),
+                DnsTtl = Duration(ConfigurationKeys.DnsTtl, defaults.DnsTtl, TimeSpan.Zero),
+                DnsUpstreams = DnsUpstreams(),
             };
         }
 
@@ -325,6 +329,67 @@ internal static class AgentConfiguration
                     Fail(ConfigurationKeys.LogFormat, $"\"{value}\" is not text or json");
                     return LogFormat.Text;
             }
+        }
+
+        /// <summary><c>dnsAddress</c>: <c>off</c> (the default), or an address with an optional port (53).</summary>
+        private System.Net.IPEndPoint? DnsEndpoint()
+        {
+            string? value = Text(ConfigurationKeys.DnsAddress);
+            if (value is null or "off" or "none" or "false")
+            {
+                return null;
+            }
+
+            if (DnsEndpointText.TryParse(value) is { } endpoint)
+            {
+                return endpoint;
+            }
+
+            Fail(ConfigurationKeys.DnsAddress, $"\"{value}\" is not an address with an optional port such as 127.0.0.1:53, [fd00::1]:53 or 10.99.0.1 (or off)");
+            return null;
+        }
+
+        private string DnsDomain()
+        {
+            string? value = Text(ConfigurationKeys.DnsDomain);
+            try
+            {
+                return value is null ? AgentOptions.DefaultDnsDomain : Dns.Zone.ServiceNameZone.Normalize(value);
+            }
+            catch (ArgumentException)
+            {
+                Fail(ConfigurationKeys.DnsDomain, $"\"{value}\" is not a domain name such as ipvs.internal (labels of 1-63 ASCII characters)");
+                return AgentOptions.DefaultDnsDomain;
+            }
+        }
+
+        /// <summary><c>dnsUpstreams</c>: unset for /etc/resolv.conf's resolvers; an empty list (<c>[]</c>, <c>none</c>) for none.</summary>
+        private List<System.Net.IPEndPoint>? DnsUpstreams()
+        {
+            if (configuration[ConfigurationKeys.DnsUpstreams] is not { } raw)
+            {
+                return null;
+            }
+
+            var upstreams = new List<System.Net.IPEndPoint>();
+            foreach (string item in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (item is "none" or "off")
+                {
+                    continue;
+                }
+
+                if (DnsEndpointText.TryParse(item) is { } endpoint)
+                {
+                    upstreams.Add(endpoint);
+                }
+                else
+                {
+                    Fail(ConfigurationKeys.DnsUpstreams, $"\"{item}\" is not a resolver address with an optional port such as 192.0.2.53 or [fd00::53]:5353");
+                }
+            }
+
+            return upstreams;
         }
 
         private NetAddress? Address(string key)

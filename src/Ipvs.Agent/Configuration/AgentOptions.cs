@@ -17,6 +17,7 @@ internal sealed record AgentOptions
     public const string DefaultConfigFile = "/etc/ipvs-agent/config.yaml";
     public const string DefaultStateDir = "/var/lib/ipvs-agent";
     public const string DefaultMetricsAddress = "127.0.0.1:9469";
+    public const string DefaultDnsDomain = "ipvs.internal";
 
     /// <summary>The YAML file the options were read from, or null when it was absent.</summary>
     public string? ConfigFile { get; init; }
@@ -60,6 +61,18 @@ internal sealed record AgentOptions
 
     /// <summary>True when the operator accepted TCP Docker endpoints without TLS (<c>dockerAllowInsecureTcp</c>).</summary>
     public bool DockerAllowInsecureTcp { get; init; }
+
+    /// <summary>Where the service-name DNS responder listens (UDP and TCP); null when off (the default).</summary>
+    public System.Net.IPEndPoint? DnsAddress { get; init; }
+
+    /// <summary>The zone the responder is authoritative for: <c>&lt;name&gt;.&lt;domain&gt;</c>.</summary>
+    public string DnsDomain { get; init; } = DefaultDnsDomain;
+
+    /// <summary>The TTL of every answer, and the SOA's negative-caching TTL.</summary>
+    public TimeSpan DnsTtl { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Resolvers for names outside the zone; null for the default (/etc/resolv.conf's), empty for none.</summary>
+    public IReadOnlyList<System.Net.IPEndPoint>? DnsUpstreams { get; init; }
 
     public OwnershipPolicy OwnershipPolicy => new(AllowedVipCidrs, AllowedFwmarks);
 }

@@ -27,6 +27,10 @@ internal static class ConfigurationKeys
     public const string SwarmManagerTlsCert = "swarmManagerTlsCert";
     public const string SwarmManagerTlsKey = "swarmManagerTlsKey";
     public const string DockerAllowInsecureTcp = "dockerAllowInsecureTcp";
+    public const string DnsAddress = "dnsAddress";
+    public const string DnsDomain = "dnsDomain";
+    public const string DnsTtl = "dnsTtl";
+    public const string DnsUpstreams = "dnsUpstreams";
 
     public const string EnvironmentPrefix = "IPVS_AGENT_";
 
@@ -39,10 +43,11 @@ internal static class ConfigurationKeys
         Interface, MetricsAddress, LogLevel, LogFormat, StateDir, NodeAddress, SwarmManager,
         DockerTlsCertPath, DockerTlsCa, DockerTlsCert, DockerTlsKey,
         SwarmManagerTlsCertPath, SwarmManagerTlsCa, SwarmManagerTlsCert, SwarmManagerTlsKey, DockerAllowInsecureTcp,
+        DnsAddress, DnsDomain, DnsTtl, DnsUpstreams,
     ];
 
     /// <summary>Keys whose value is a list; every layer holds it as one comma-separated value, so a later layer replaces the whole list.</summary>
-    public static readonly string[] Lists = [AllowedVipCidrs, AllowedFwmarks];
+    public static readonly string[] Lists = [AllowedVipCidrs, AllowedFwmarks, DnsUpstreams];
 
     /// <summary>The canonical key for <paramref name="name"/>, matched without regard to case and underscores.</summary>
     public static string? Find(string name)

@@ -3,6 +3,7 @@ using Ipvs.Agent.Commands;
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Metrics;
 using Ipvs.Agent.Reconciliation;
+using Ipvs.Agent.ServiceNames;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Planning;
 using Ipvs.Docker;
@@ -87,7 +88,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
                 log.Warning("No sources: give --services FILE or enable Docker; only owned entries will be kept (and removed as undesired)");
             }
 
-            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir));
+            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), options.DnsAddress is null ? null : options.DnsDomain);
             _reconciler = new Reconciler(_kernel, settings.Context.OpenVips(options.Interface), new OwnershipStore(options.StateDir), assembler,
                 new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics, _reader);
         }
@@ -129,6 +130,13 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
         });
 
         using MetricsServer? server = StartMetrics(options, metrics);
+        using ServiceNameDns? names = options.DnsAddress is null ? null : new ServiceNameDns(options, metrics, log);
+        if (names is not null && names.Start())
+        {
+            Reconciler reconciler = _reconciler;
+            loop.PassCompleted += report => names.Update(report, reconciler);
+        }
+
         log.Information("ipvs-agent running: {Sources}, resync every {Resync}, VIPs on {Interface}, state in {StateDir}",
             sources.Count == 0 ? "no sources" : string.Join(", ", sources.Select(source => source.Name)), DurationText.Format(options.ResyncInterval), options.Interface, options.StateDir);
         var tasks = new List<Task> { loop.RunAsync(stoppingToken), WatchDrainsAsync(options.StateDir, loop, time, stoppingToken) };
@@ -136,6 +144,11 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
         if (server is not null)
         {
             tasks.Add(server.RunAsync(stoppingToken));
+        }
+
+        if (names is not null)
+        {
+            tasks.Add(names.RunAsync(stoppingToken));
         }
 
         try

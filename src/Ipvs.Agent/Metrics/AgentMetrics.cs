@@ -14,6 +14,7 @@ internal sealed class AgentMetrics
     private readonly long[] _durationCounts = new long[DurationBuckets.Length + 1];
     private readonly ConcurrentDictionary<IpvsOperationKind, long> _operations = new();
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _dnsQueries = new(StringComparer.Ordinal);
     private readonly Lock _durationLock = new();
     private double _durationSum;
     private long _driftRepairs;
@@ -46,6 +47,12 @@ internal sealed class AgentMetrics
     }
 
     public void RecordError(string kind) => _errors.AddOrUpdate(kind, 1, (_, count) => count + 1);
+
+    /// <summary>A DNS response sent, by its response code (NOERROR, NXDOMAIN, ...).</summary>
+    public void RecordDnsQuery(string responseCode) => _dnsQueries.AddOrUpdate(responseCode, 1, (_, count) => count + 1);
+
+    /// <summary>DNS responses by response code; empty while the responder is off or has answered nothing.</summary>
+    public IReadOnlyDictionary<string, long> DnsQueries => _dnsQueries;
 
     public void SetConflicts(int count) => Volatile.Write(ref _conflicts, count);
 

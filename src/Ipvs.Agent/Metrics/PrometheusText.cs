@@ -107,6 +107,15 @@ internal static class PrometheusText
             Single(text, "ipvs_agent_docker_connected", "gauge", "1 when the Docker engine is connected.", connected);
         }
 
+        if (metrics.DnsQueries.Count > 0)
+        {
+            Header(text, "ipvs_agent_dns_queries_total", "counter", "DNS queries answered by the service-name responder, by response code.");
+            foreach ((string code, long queries) in metrics.DnsQueries.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            {
+                Sample(text, "ipvs_agent_dns_queries_total", $"rcode=\"{code}\"", queries);
+            }
+        }
+
         Single(text, "ipvs_agent_last_successful_sync_timestamp_seconds", "gauge", "Unix time of the last successful reconcile pass.",
             metrics.LastSuccess is { } last ? last.ToUnixTimeMilliseconds() / 1000.0 : 0);
     }

@@ -11,14 +11,20 @@ internal sealed record DesiredInput(DesiredState State, IReadOnlyList<string> Pr
     public bool IsComplete => NotReady.Count == 0;
 }
 
-/// <summary>Merges the sources' latest snapshots (in order: static file first, then Docker) and applies manual drains.</summary>
+/// <summary>
+/// Merges the sources' latest snapshots (in order: static file first, then Docker) and applies manual drains; with a
+/// <c>serviceDomain</c> (the DNS responder is on) it also reports service names that cannot be answered: two VIPs
+/// of one family under one name, or a name that is no DNS label.
+/// </summary>
 /// <remarks>
 /// Remembers the last merge: when no source replaced its snapshot the merge is reused as it is, and when one did,
 /// services whose declarations are unchanged keep their <see cref="DesiredService"/> instances (see
 /// <see cref="DesiredStateMerger"/>), which is what lets the reconciler plan only the services that changed.
 /// </remarks>
-internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> sources, ManualDrainStore? drains)
+internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> sources, ManualDrainStore? drains, string? serviceDomain = null)
 {
+    private (DesiredState State, IReadOnlyList<string> Problems)? _nameProblems;
+
     private readonly DesiredStateMerger _merger = new();
     private readonly Lock _mergeLock = new();
     private long _revision;
@@ -45,6 +51,10 @@ internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> source
 
         DesiredMergeResult merged = Merge(snapshots);
         problems.AddRange(merged.Conflicts.Select(conflict => conflict.Message));
+        if (serviceDomain is not null)
+        {
+            problems.AddRange(NameProblems(merged.State, serviceDomain));
+        }
         DesiredState state = merged.State;
         if (drains is not null)
         {
@@ -56,6 +66,22 @@ internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> source
         }
 
         return new DesiredInput(state, problems, notReady);
+    }
+
+    /// <summary>Checked once per merged state: an unchanged merge is not checked again.</summary>
+    private IReadOnlyList<string> NameProblems(DesiredState state, string domain)
+    {
+        lock (_mergeLock)
+        {
+            if (_nameProblems is { } last && ReferenceEquals(last.State, state))
+            {
+                return last.Problems;
+            }
+
+            IReadOnlyList<string> problems = Dns.Zone.ServiceNameZone.Build(domain, 0, 0, Dns.Zone.ServiceNameZone.NamesOf(state)).Problems;
+            _nameProblems = (state, problems);
+            return problems;
+        }
     }
 
     private DesiredMergeResult Merge(SourceSnapshot?[] snapshots)

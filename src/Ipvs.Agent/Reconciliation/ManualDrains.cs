@@ -227,7 +227,7 @@ internal sealed class ManualDrainStore(string stateDirectory)
             var kept = service.RealServers
                 .Where(server => !parsed.Any(drain => (drain.Service is null || drain.Service == key) && (drain.Server is null || drain.Server == server.Key)))
                 .ToDictionary(pair => pair.Key, pair => pair.Value);
-            services[key] = kept.Count == service.RealServers.Count ? service : new DesiredService(service.Service, service.Source, kept);
+            services[key] = kept.Count == service.RealServers.Count ? service : new DesiredService(service.Service, service.Source, kept, service.Names);
         }
 
         return new DesiredState(desired.Revision, services);

@@ -121,7 +121,9 @@ public static partial class StaticServicesFile
             }
 
             var keys = new Dictionary<VirtualServiceKey, string>();
-            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            // One name may cover several services (ports, protocols, both families: that is what its DNS name answers),
+            // but not two VIPs of one family or a firewall mark next to anything.
+            var names = new Dictionary<(string Name, IpFamily Family), (VirtualServiceKey Key, string Path)>();
             for (int i = 0; i < services.Children.Count; i++)
             {
                 string path = $"services[{i}]";
@@ -131,9 +133,12 @@ public static partial class StaticServicesFile
                     continue;
                 }
 
-                if (!names.TryAdd(declaration.Source.Name!, path))
+                VirtualServiceKey key = declaration.Service.Key;
+                if (names.TryGetValue((declaration.Source.Name!, key.Family), out var named)
+                    ? named.Key.IsFirewallMark || key.IsFirewallMark || named.Key.Address != key.Address
+                    : !names.TryAdd((declaration.Source.Name!, key.Family), (key, path)))
                 {
-                    Report(node.Start.Line, $"{path}.name", $"\"{declaration.Source.Name}\" is already the name of {names[declaration.Source.Name!]}");
+                    Report(node.Start.Line, $"{path}.name", $"\"{declaration.Source.Name}\" is already the name of {names[(declaration.Source.Name!, key.Family)].Path} ({names[(declaration.Source.Name!, key.Family)].Key}); one name may only cover services on one VIP per family");
                 }
 
                 if (!keys.TryAdd(declaration.Service.Key, path))
@@ -222,7 +227,7 @@ public static partial class StaticServicesFile
             }
 
             var service = new VirtualService(key.Value, scheduler, flags, persistence, netmask, persistenceEngine);
-            return new ServiceDeclaration(DesiredSource.StaticFile(fileName, name), service, servers);
+            return new ServiceDeclaration(DesiredSource.StaticFile(fileName, name), service, servers, name);
         }
 
         private VirtualServiceKey? ReadServiceKey(YamlMappingNode mapping, Dictionary<string, YamlNode> fields, string path)

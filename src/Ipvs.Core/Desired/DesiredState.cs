@@ -11,13 +11,14 @@ public sealed record DesiredRealServer(RealServer Server, DesiredSource Source)
 /// <summary>A virtual service someone asked for, who asked for it, and its real servers (each with its own source).</summary>
 public sealed class DesiredService
 {
-    public DesiredService(VirtualService service, DesiredSource source, IReadOnlyDictionary<RealServerKey, DesiredRealServer> realServers)
+    public DesiredService(VirtualService service, DesiredSource source, IReadOnlyDictionary<RealServerKey, DesiredRealServer> realServers, IReadOnlyList<string>? names = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(realServers);
         Service = service;
         Source = source;
         RealServers = realServers;
+        Names = names ?? [];
     }
 
     public VirtualService Service { get; }
@@ -27,6 +28,9 @@ public sealed class DesiredService
     public DesiredSource Source { get; }
 
     public IReadOnlyDictionary<RealServerKey, DesiredRealServer> RealServers { get; }
+
+    /// <summary>The names its declarations gave it (first declaration first, no repeats): what the DNS responder answers.</summary>
+    public IReadOnlyList<string> Names { get; }
 }
 
 /// <summary>

@@ -73,6 +73,11 @@ public sealed class DesiredStateMerger
                 continue;
             }
 
+            if (declaration.Name is { } name && !merged.Names.Contains(name))
+            {
+                merged.Names.Add(name);
+            }
+
             int conflictsBefore = conflicts.Count;
             foreach (RealServer server in declaration.RealServers)
             {
@@ -92,7 +97,7 @@ public sealed class DesiredStateMerger
             // A declaration with conflicts inside is merged afresh every time, so its conflicts are reported every time.
             if (declarationCounts[key] == 1 && conflicts.Count == conflictsBefore)
             {
-                merged.Built = new DesiredService(merged.Service, merged.Source, merged.Servers);
+                merged.Built = new DesiredService(merged.Service, merged.Source, merged.Servers, merged.Names);
                 reusable.Add(key, (declaration, merged.Built));
             }
         }
@@ -100,7 +105,7 @@ public sealed class DesiredStateMerger
         var state = new Dictionary<VirtualServiceKey, DesiredService>(merging.Count);
         foreach ((VirtualServiceKey key, MergingService merged) in merging)
         {
-            state.Add(key, merged.Built ?? new DesiredService(merged.Service, merged.Source, merged.Servers));
+            state.Add(key, merged.Built ?? new DesiredService(merged.Service, merged.Source, merged.Servers, merged.Names));
         }
 
         _reusable = reusable;
@@ -111,7 +116,8 @@ public sealed class DesiredStateMerger
         ReferenceEquals(previous, current)
         || (previous.Source.Equals(current.Source)
             && previous.Service.Equals(current.Service)
-            && previous.RealServers.SequenceEqual(current.RealServers));
+            && previous.RealServers.SequenceEqual(current.RealServers)
+            && string.Equals(previous.Name, current.Name, StringComparison.Ordinal));
 
     /// <summary>One service while its declarations are merged; <see cref="Built"/> once it is final.</summary>
     private sealed class MergingService(VirtualService service, DesiredSource source, DesiredService? built, int expectedServers = 0)
@@ -125,5 +131,7 @@ public sealed class DesiredStateMerger
         public Dictionary<RealServerKey, DesiredRealServer> Servers => _servers ??= new(expectedServers);
 
         public DesiredService? Built { get; set; } = built;
+
+        public List<string> Names { get; } = [];
     }
 }

@@ -66,5 +66,6 @@ public sealed record DockerDeclarations(
     public IEnumerable<ServiceDeclaration> ToServiceDeclarations() => Services.Select(declaration => new ServiceDeclaration(
         declaration.Source,
         declaration.Service,
-        [.. declaration.RealServers.Where(server => server.State == ServerState.Serving).Select(server => server.Server)]));
+        [.. declaration.RealServers.Where(server => server.State == ServerState.Serving).Select(server => server.Server)],
+        declaration.ServiceName));
 }

@@ -212,4 +212,30 @@ public sealed class StaticServicesFileTests
 
         Assert.EndsWith("(line 6: quote bracketed IPv6 addresses, e.g. address: \"[fd00::2]:8080\")", Assert.Single(result.Errors), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_OneNameOnTwoPortsAndBothFamilies_AllowedAndCarriedAsTheDnsName()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", """
+            services:
+              - { name: web, vip: 10.99.0.10, port: 80 }
+              - { name: web, vip: 10.99.0.10, port: 443 }
+              - { name: web, vip: "fd00::10", port: 80 }
+            """);
+
+        Assert.Empty(result.Errors);
+        Assert.All(result.Declarations, declaration => Assert.Equal("web", declaration.Name));
+    }
+
+    [Fact]
+    public void Parse_OneNameOnTwoVipsOfOneFamily_Error()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", """
+            services:
+              - { name: web, vip: 10.99.0.10, port: 80 }
+              - { name: web, vip: 10.99.0.11, port: 80 }
+            """);
+
+        Assert.Contains("\"web\" is already the name of services[0] (TCP 10.99.0.10:80)", Assert.Single(result.Errors), StringComparison.Ordinal);
+    }
 }

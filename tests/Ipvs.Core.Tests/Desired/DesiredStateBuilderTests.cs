@@ -27,6 +27,26 @@ public sealed class DesiredStateBuilderTests
     }
 
     [Fact]
+    public void Merge_TwoDeclarationsWithNames_ServiceCarriesBothNamesOnce()
+    {
+        var merger = new DesiredStateMerger();
+        ServiceDeclaration[] declarations =
+        [
+            new ServiceDeclaration(StaticSource, Service(Web), [Server("10.1.1.2", 8080)], "web"),
+            new ServiceDeclaration(Container, Service(Web), [Server("10.1.1.3", 8080)], "www"),
+            new ServiceDeclaration(DesiredSource.Container("def456", "web-2"), Service(Web), [Server("10.1.1.4", 8080)], "web"),
+        ];
+
+        DesiredMergeResult first = merger.Merge(1, declarations);
+        DesiredMergeResult alone = merger.Merge(2, [declarations[0]]);
+        DesiredMergeResult renamed = merger.Merge(3, [declarations[0] with { Name = "front" }]);
+
+        Assert.Equal(["web", "www"], first.State.Services[Web].Names);
+        Assert.Equal(["web"], alone.State.Services[Web].Names);
+        Assert.Equal(["front"], renamed.State.Services[Web].Names);
+    }
+
+    [Fact]
     public void Merge_ServiceOptionsDisagree_KeepsFirstDropsLaterAndNamesBoth()
     {
         DesiredMergeResult result = DesiredStateBuilder.Merge(1,

@@ -188,6 +188,26 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
     }
 
     [Fact, Step(7)]
+    public async Task Run_ContainerWithTheAgentAsResolver_ResolvesServiceNamesWhoseVipServes()
+    {
+        SkipWithoutDocker();
+        string[] run = ["-H", $"unix://{LabDocker.Socket}", "run", "--rm", "--dns", BridgeGateway, LabDocker.Image, "sh", "-c"];
+
+        // churn's containers started after the agent (and churn2 after step 2 killed churn1): names follow the labels.
+        string web = await Shell.RunAsync("docker", [.. run, "nslookup web.ipvs.internal"]);
+        string churn = await Shell.RunAsync("docker", [.. run, "nslookup churn.ipvs.internal"]);
+        TestContext.Current.SendDiagnosticMessage($"nslookup in a container:\n{web}\n{churn}");
+        Assert.Contains("10.99.0.10", web, StringComparison.Ordinal);
+        Assert.Contains("10.99.0.12", churn, StringComparison.Ordinal);
+
+        // The image's static busybox wget crashes in glibc's NSS (exit 139, even for a numeric URL), so the address the
+        // container was given is fetched from the node: the name leads to the service.
+        string vip = System.Text.RegularExpressions.Regex.Match(web[web.IndexOf("web.ipvs.internal", StringComparison.Ordinal)..], @"10\.99\.0\.\d+").Value;
+        Assert.Equal("10.99.0.10", vip);
+        Assert.Contains(await GetAsync($"http://{vip}/", StartingRetries), (string[])["web1", "web2", "web3"]);
+    }
+
+    [Fact, Step(7)]
     public async Task Run_Ipv6NetworkContainer_Ipv6ServiceAndTrafficThroughTheVip()
     {
         SkipWithoutDocker();

@@ -51,6 +51,11 @@ public sealed class DockerAgentFixture : IAsyncLifetime
         "--resync-interval", "2s", "--drain-timeout", "8s", "--metrics-address", "off",
     ];
 
+    /// <summary>The root agent's DNS responder, on the default bridge's gateway so that containers reach it.</summary>
+    internal const string BridgeGateway = "172.17.0.1";
+
+    private static readonly string[] DnsFlags = ["--dns-address", $"{BridgeGateway}:53", "--dns-upstream", "none"];
+
     internal LabDocker Docker => _docker ?? throw new InvalidOperationException("no Docker engine: the fixture did not start");
 
     internal AgentProcess Agent => _agent ?? throw new InvalidOperationException("no agent: the fixture did not start");
@@ -76,7 +81,7 @@ public sealed class DockerAgentFixture : IAsyncLifetime
         CancellationToken cancel = TestContext.Current.CancellationToken;
         _docker = new LabDocker();
         await Shell.RunAsync("ip", "netns", "attach", RootNamespace, "1");
-        _agent = AgentProcess.Start(RootNamespace, [.. AgentFlags, "--state-dir", Path.Combine(_directory, "root-state")]);
+        _agent = AgentProcess.Start(RootNamespace, [.. AgentFlags, "--state-dir", Path.Combine(_directory, "root-state"), .. DnsFlags]);
         await _agent.EventuallyAsync(() => Task.FromResult(_agent.Output.Contains("ipvs-agent running", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(180), "the agent start");
 
