@@ -75,4 +75,23 @@ internal sealed record AgentOptions
     public IReadOnlyList<System.Net.IPEndPoint>? DnsUpstreams { get; init; }
 
     public OwnershipPolicy OwnershipPolicy => new(AllowedVipCidrs, AllowedFwmarks);
+
+    /// <summary>
+    /// True when <paramref name="reloaded"/> changes anything but the log level (the one key a reload applies). Lists
+    /// are compared by content: each load makes new list objects, which record equality would call different.
+    /// </summary>
+    public bool NeedsRestartToApply(AgentOptions reloaded)
+    {
+        ArgumentNullException.ThrowIfNull(reloaded);
+        return reloaded with
+        {
+            LogLevel = LogLevel,
+            AllowedVipCidrs = AllowedVipCidrs.SequenceEqual(reloaded.AllowedVipCidrs) ? AllowedVipCidrs : reloaded.AllowedVipCidrs,
+            AllowedFwmarks = AllowedFwmarks.SequenceEqual(reloaded.AllowedFwmarks) ? AllowedFwmarks : reloaded.AllowedFwmarks,
+            DnsUpstreams = SameUpstreams(DnsUpstreams, reloaded.DnsUpstreams) ? DnsUpstreams : reloaded.DnsUpstreams,
+        } != this;
+    }
+
+    private static bool SameUpstreams(IReadOnlyList<System.Net.IPEndPoint>? running, IReadOnlyList<System.Net.IPEndPoint>? reloaded) =>
+        running is null ? reloaded is null : reloaded is not null && running.SequenceEqual(reloaded);
 }

@@ -258,7 +258,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
         {
             AgentOptions reloaded = settings.Reload();
             settings.Level.MinimumLevel = reloaded.LogLevel;
-            if (reloaded with { LogLevel = settings.Options.LogLevel } != settings.Options)
+            if (settings.Options.NeedsRestartToApply(reloaded))
             {
                 log.Warning("Configuration changes other than logLevel take effect at the next restart");
             }

@@ -230,5 +230,37 @@ public sealed class AgentConfigurationTests : IDisposable
         Assert.StartsWith($"--interface: \"{name}\"", Assert.Single(error.Problems), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void NeedsRestartToApply_SameFileLoadedTwice_False()
+    {
+        string path = WriteConfig("allowedVipCidrs: [10.99.0.0/16]\nallowedFwmarks: [1-10]\nresyncInterval: 5s\n");
+
+        AgentOptions running = AgentConfiguration.Load(path, Environment(), []);
+        AgentOptions reloaded = AgentConfiguration.Load(path, Environment(), []);
+
+        Assert.NotSame(running.AllowedVipCidrs, reloaded.AllowedVipCidrs);
+        Assert.False(running.NeedsRestartToApply(reloaded));
+    }
+
+    [Fact]
+    public void NeedsRestartToApply_OnlyTheLogLevelChanged_False()
+    {
+        AgentOptions running = AgentConfiguration.Load(WriteConfig("allowedVipCidrs: [10.99.0.0/16]\nlogLevel: info\n"), Environment(), []);
+        AgentOptions reloaded = AgentConfiguration.Load(WriteConfig("allowedVipCidrs: [10.99.0.0/16]\nlogLevel: debug\n"), Environment(), []);
+
+        Assert.False(running.NeedsRestartToApply(reloaded));
+    }
+
+    [Theory]
+    [InlineData("allowedVipCidrs: [10.98.0.0/16]\n")]
+    [InlineData("allowedVipCidrs: [10.99.0.0/16]\nresyncInterval: 7s\n")]
+    public void NeedsRestartToApply_AnotherKeyOrListChanged_True(string changed)
+    {
+        AgentOptions running = AgentConfiguration.Load(WriteConfig("allowedVipCidrs: [10.99.0.0/16]\n"), Environment(), []);
+        AgentOptions reloaded = AgentConfiguration.Load(WriteConfig(changed), Environment(), []);
+
+        Assert.True(running.NeedsRestartToApply(reloaded));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
