@@ -11,20 +11,16 @@ public sealed record DockerConnection(Uri Endpoint, DockerTls? Tls = null)
 
     /// <summary>
     /// A client for this endpoint. With <see cref="Tls"/> it presents the client certificate and accepts only an engine
-    /// whose certificate chains to the configured CA and names the endpoint's host; <paramref name="check"/> records why
-    /// an engine was refused, for the error the caller reports.
+    /// whose certificate chains to the configured CA and names the endpoint's host; <paramref name="check"/> (null
+    /// without TLS) records why an engine was refused, for the error the caller reports.
     /// </summary>
-    public DockerClient CreateClient(ServerCertificateCheck? check = null, TimeSpan? timeout = null)
+    public DockerClient CreateClient(out ServerCertificateCheck? check)
     {
         var builder = new DockerClientBuilder().WithEndpoint(Endpoint);
-        if (timeout is { } limit)
-        {
-            builder = builder.WithTimeout(limit);
-        }
-
+        check = null;
         if (Tls is { } tls)
         {
-            check ??= new ServerCertificateCheck(tls.LoadCertificateAuthority());
+            check = new ServerCertificateCheck(tls.LoadCertificateAuthority());
             builder = builder.WithAuthProvider(new CertificateCredentials(tls.LoadClientCertificate())
             {
                 ServerCertificateValidationCallback = check.Validate,

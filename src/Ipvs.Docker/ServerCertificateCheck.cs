@@ -30,23 +30,35 @@ public sealed class ServerCertificateCheck(X509Certificate2 certificateAuthority
             return false;
         }
 
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.Add(certificateAuthority);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (chain is not null)
+        if (ChainProblem(presented, certificateAuthority, chain?.ChainPolicy.ExtraStore) is { } problem)
         {
-            custom.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
-        }
-
-        if (!custom.Build(presented))
-        {
-            string status = string.Join("; ", custom.ChainStatus.Select(item => item.StatusInformation.Trim()).Where(text => text.Length > 0).Distinct());
-            _lastRefusal = $"the engine's certificate ({presented.Subject}) is not signed by the configured CA ({certificateAuthority.Subject}): {status}";
+            _lastRefusal = $"the engine's certificate ({presented.Subject}) is not signed by the configured CA ({certificateAuthority.Subject}): {problem}";
             return false;
         }
 
         _lastRefusal = null;
         return true;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="presented"/> chains to <paramref name="authority"/> alone (no system CA counts, no
+    /// revocation lookup: Docker's CAs are private), else what the chain builder found wrong.
+    /// </summary>
+    public static string? ChainProblem(X509Certificate2 presented, X509Certificate2 authority, X509Certificate2Collection? intermediates = null)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
+        ArgumentNullException.ThrowIfNull(authority);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (intermediates is not null)
+        {
+            chain.ChainPolicy.ExtraStore.AddRange(intermediates);
+        }
+
+        return chain.Build(presented)
+            ? null
+            : string.Join("; ", chain.ChainStatus.Select(item => item.StatusInformation.Trim()).Where(text => text.Length > 0).Distinct());
     }
 }

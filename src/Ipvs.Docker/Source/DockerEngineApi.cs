@@ -39,10 +39,8 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
         ArgumentNullException.ThrowIfNull(endpoint);
         Connection = endpoint;
         SwarmManagerConnection = swarmManager;
-        _clientCheck = endpoint.Tls is { } tls ? new ServerCertificateCheck(tls.LoadCertificateAuthority()) : null;
-        _client = endpoint.CreateClient(_clientCheck);
-        _swarmCheck = swarmManager?.Tls is { } swarmTls ? new ServerCertificateCheck(swarmTls.LoadCertificateAuthority()) : null;
-        _swarm = swarmManager is null ? _client : swarmManager.CreateClient(_swarmCheck);
+        _client = endpoint.CreateClient(out _clientCheck);
+        _swarm = swarmManager is null ? _client : swarmManager.CreateClient(out _swarmCheck);
     }
 
     public DockerConnection Connection { get; }

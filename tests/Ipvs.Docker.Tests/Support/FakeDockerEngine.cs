@@ -122,11 +122,7 @@ internal sealed partial class FakeDockerEngine : IAsyncDisposable
         }
 
         using X509Certificate2 presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(presented);
+        return ServerCertificateCheck.ChainProblem(presented, authority) is null;
     }
 
     public IReadOnlyList<FakeDockerRequest> Requests
