@@ -45,13 +45,15 @@ internal static class PlanCommand
             plan = planner.Plan(desired.State, kernel.ReadTable(), store.Load(), context.Time.GetUtcNow());
         }
 
+        // Desired services refused or colliding with a foreign entry: the kernel cannot match the desired state.
+        int unserved = plan.Issues.Count(issue => issue.LeavesDesiredUnserved);
         if (json)
         {
-            WriteJson(context.Out, plan, outcome, apply);
+            WriteJson(context.Out, plan, outcome, apply, unserved);
         }
         else
         {
-            WriteText(context.Out, plan, outcome, apply, everyChange: options.LogLevel <= LogEventLevel.Debug);
+            WriteText(context.Out, plan, outcome, apply, unserved, everyChange: options.LogLevel <= LogEventLevel.Debug);
         }
 
         if (outcome.Failures.Count > 0)
@@ -59,9 +61,8 @@ internal static class PlanCommand
             return ExitCodes.Runtime;
         }
 
-        // A desired service that was refused or collides with a foreign entry is a configuration problem: the kernel
-        // cannot match the desired state, so a script must not read success.
-        if (plan.Issues.Any(issue => issue.LeavesDesiredUnserved))
+        // A configuration problem: a script must not read success.
+        if (unserved > 0)
         {
             return ExitCodes.UsageOrConfig;
         }
@@ -76,9 +77,8 @@ internal static class PlanCommand
         _ => "-",
     };
 
-    private static void WriteText(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied, bool everyChange)
+    private static void WriteText(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied, int unserved, bool everyChange)
     {
-        int unserved = plan.Issues.Count(issue => issue.LeavesDesiredUnserved);
         if (plan.IsEmpty && unserved == 0)
         {
             output.WriteLine("No changes: the kernel already matches the desired state.");
@@ -136,14 +136,14 @@ internal static class PlanCommand
         }
     }
 
-    private static void WriteJson(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied)
+    private static void WriteJson(TextWriter output, Plan plan, ApplyOutcome outcome, bool applied, int unserved)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
             writer.WriteBoolean("applied", applied);
-            writer.WriteNumber("refused", plan.Issues.Count(issue => issue.LeavesDesiredUnserved));
+            writer.WriteNumber("refused", unserved);
             var failed = outcome.Failures.Select(failure => failure.Operation).ToHashSet(ReferenceEqualityComparer.Instance);
             writer.WriteStartArray("changes");
             foreach (IpvsOperation operation in plan.Operations)
