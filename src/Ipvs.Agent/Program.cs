@@ -1,4 +1,5 @@
 using Ipvs.Agent.Commands;
+using Ipvs.Agent.Process;
 
 namespace Ipvs.Agent;
 

@@ -1,6 +1,7 @@
 using Ipvs.Core.Model;
 using Ipvs.Integration.Tests.Support;
 using Ipvs.Netlink.Client;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Integration.Tests;
 
@@ -24,7 +25,7 @@ public sealed class ErrorTests : IClassFixture<NamespaceFixture>
     {
         NetlinkException error = Assert.Throws<NetlinkException>(() => _lab.Client.AddService(VirtualService.Create(_service, "wlc")));
 
-        Assert.Equal(NetlinkErrorKind.AlreadyExists, error.Kind);
+        Assert.Equal(KernelErrorKind.AlreadyExists, error.Kind);
         Assert.Contains("TCP 10.20.0.1:80", error.Message, StringComparison.Ordinal);
     }
 
@@ -33,21 +34,21 @@ public sealed class ErrorTests : IClassFixture<NamespaceFixture>
     {
         _lab.Client.AddDestination(_service, _server);
 
-        Assert.Equal(NetlinkErrorKind.AlreadyExists, Assert.Throws<NetlinkException>(() => _lab.Client.AddDestination(_service, _server)).Kind);
+        Assert.Equal(KernelErrorKind.AlreadyExists, Assert.Throws<NetlinkException>(() => _lab.Client.AddDestination(_service, _server)).Kind);
     }
 
     [Fact]
-    public void DeleteDestination_Missing_ThrowsNoSuchDestination()
+    public void DeleteDestination_Missing_ThrowsNoSuchServer()
     {
         NetlinkException error = Assert.Throws<NetlinkException>(() => _lab.Client.DeleteDestination(_service, _server.Key));
 
-        Assert.Equal(NetlinkErrorKind.NoSuchDestination, error.Kind);
+        Assert.Equal(KernelErrorKind.NoSuchServer, error.Kind);
         Assert.Contains("10.20.1.1:80", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void UpdateDestination_Missing_ThrowsNoSuchDestination() =>
-        Assert.Equal(NetlinkErrorKind.NoSuchDestination, Assert.Throws<NetlinkException>(() => _lab.Client.UpdateDestination(_service, _server)).Kind);
+    public void UpdateDestination_Missing_ThrowsNoSuchServer() =>
+        Assert.Equal(KernelErrorKind.NoSuchServer, Assert.Throws<NetlinkException>(() => _lab.Client.UpdateDestination(_service, _server)).Kind);
 
     [Fact]
     public void AddService_UnknownScheduler_ThrowsNoSuchScheduler()
@@ -56,7 +57,7 @@ public sealed class ErrorTests : IClassFixture<NamespaceFixture>
 
         NetlinkException error = Assert.Throws<NetlinkException>(() => _lab.Client.AddService(service));
 
-        Assert.Equal(NetlinkErrorKind.NoSuchScheduler, error.Kind);
+        Assert.Equal(KernelErrorKind.NoSuchScheduler, error.Kind);
         Assert.Contains("nosuch", error.Message, StringComparison.Ordinal);
     }
 
@@ -65,7 +66,7 @@ public sealed class ErrorTests : IClassFixture<NamespaceFixture>
     {
         VirtualServiceKey missing = VirtualServiceKey.ForFirewallMark(IpFamily.V6, 99);
 
-        Assert.Equal(NetlinkErrorKind.NoSuchService, Assert.Throws<NetlinkException>(() => _lab.Client.DeleteService(missing)).Kind);
+        Assert.Equal(KernelErrorKind.NoSuchService, Assert.Throws<NetlinkException>(() => _lab.Client.DeleteService(missing)).Kind);
         Assert.Null(_lab.Client.GetService(missing));
     }
 
@@ -74,7 +75,7 @@ public sealed class ErrorTests : IClassFixture<NamespaceFixture>
     {
         VirtualServiceKey missing = VirtualServiceKey.ForAddress(IpvsProtocol.Udp, NetAddress.Parse("10.20.0.3"), 53);
 
-        Assert.Equal(NetlinkErrorKind.NoSuchService, Assert.Throws<NetlinkException>(() => _lab.Client.AddDestination(missing, _server)).Kind);
+        Assert.Equal(KernelErrorKind.NoSuchService, Assert.Throws<NetlinkException>(() => _lab.Client.AddDestination(missing, _server)).Kind);
     }
 
     [Fact]
@@ -82,7 +83,7 @@ public sealed class ErrorTests : IClassFixture<NamespaceFixture>
     {
         RealServer v6Masquerade = new(NetAddress.Parse("fd00::20"), 80, ForwardingMethod.Masquerade, 1);
 
-        Assert.Equal(NetlinkErrorKind.InvalidArgument, Assert.Throws<NetlinkException>(() => _lab.Client.AddDestination(_service, v6Masquerade)).Kind);
+        Assert.Equal(KernelErrorKind.InvalidArgument, Assert.Throws<NetlinkException>(() => _lab.Client.AddDestination(_service, v6Masquerade)).Kind);
     }
 
     [Theory]
@@ -104,7 +105,7 @@ public sealed class ErrorTests : IClassFixture<NamespaceFixture>
         IpvsBatchResult result = _lab.Client.Apply(operations, mode);
 
         Assert.Equal(
-            [(1, NetlinkErrorKind.AlreadyExists), (3, NetlinkErrorKind.NoSuchDestination), (4, NetlinkErrorKind.NoSuchScheduler)],
+            [(1, KernelErrorKind.AlreadyExists), (3, KernelErrorKind.NoSuchServer), (4, KernelErrorKind.NoSuchScheduler)],
             result.Failures.Select(failure => (failure.Index, failure.Error.Kind)));
         Assert.Single(_lab.Client.ListDestinations(fresh));
         Assert.Single(_lab.Client.ListDestinations(_service));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Hosting;
+using Ipvs.Agent.Process;
 using Ipvs.Netlink.Client;
 
 namespace Ipvs.Agent.Commands;

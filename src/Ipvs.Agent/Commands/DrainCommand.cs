@@ -1,5 +1,7 @@
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
+using Ipvs.Core.Draining;
 
 namespace Ipvs.Agent.Commands;
 

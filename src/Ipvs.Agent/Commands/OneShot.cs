@@ -1,13 +1,14 @@
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.StaticServices;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Source;
-using Ipvs.Netlink.Client;
+using Ipvs.Engine;
 
 namespace Ipvs.Agent.Commands;
 
-/// <summary>What the one-shot verbs share: reading the desired state once and opening the kernel with clear errors.</summary>
+/// <summary>What the one-shot verbs share: reading the desired state once.</summary>
 internal static class OneShot
 {
     /// <summary>The static file as a source; a file with any error stops the verb (exit 2) with every error listed.</summary>
@@ -34,9 +35,7 @@ internal static class OneShot
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             DockerInventory inventory = await api.ListAsync(timeout.Token);
             DockerDeclarations declarations = DockerSnapshotBuilder.Build(inventory, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress));
-            return new FixedSource("docker", new SourceSnapshot(
-                [.. declarations.ToServiceDeclarations()],
-                [.. declarations.Errors.Select(error => error.Message), .. declarations.Conflicts.Select(conflict => conflict.Message)]));
+            return new FixedSource(DockerDesiredSource.SourceName, DockerDesiredSource.ToSourceSnapshot(declarations));
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -44,31 +43,4 @@ internal static class OneShot
             return null;
         }
     }
-
-    public static IKernelGateway OpenKernel(CliContext context)
-    {
-        try
-        {
-            return context.OpenKernel();
-        }
-        catch (NetlinkException exception)
-        {
-            throw new CommandFailedException(ExitCodes.Runtime, exception.Kind switch
-            {
-                NetlinkErrorKind.FamilyNotFound => exception.Message,
-                NetlinkErrorKind.PermissionDenied => $"not allowed to use IPVS: run as root or with CAP_NET_ADMIN ({exception.Message})",
-                _ => $"cannot open IPVS: {exception.Message}",
-            });
-        }
-    }
-}
-
-/// <summary>A source read once, for the one-shot verbs.</summary>
-internal sealed class FixedSource(string name, SourceSnapshot snapshot) : IDesiredSource
-{
-    public string Name => name;
-
-    public SourceSnapshot? Current => snapshot;
-
-    public Task RunAsync(Action changed, CancellationToken cancellationToken) => Task.CompletedTask;
 }

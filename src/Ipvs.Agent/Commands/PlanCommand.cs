@@ -3,9 +3,12 @@ using System.Text.Json;
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Logging;
 using Ipvs.Agent.Metrics;
+using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Planning;
+using Ipvs.Core.Reconciling;
+using Ipvs.Engine;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Display;
@@ -20,30 +23,19 @@ internal static class PlanCommand
         IDesiredSource source = OneShot.ReadServicesFile(file);
         var assembler = new DesiredStateAssembler([source], new ManualDrainStore(options.StateDir));
         var planner = new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout));
-        var store = new OwnershipStore(options.StateDir);
-        using IKernelGateway kernel = OneShot.OpenKernel(context);
-        Plan plan;
-        ApplyOutcome outcome = ApplyOutcome.Nothing;
-        if (apply)
-        {
-            using StateLock stateLock = StateLock.Acquire(options.StateDir);
-            using Serilog.Core.Logger log = new LoggerConfiguration().MinimumLevel.Is(options.LogLevel)
-                .WriteTo.Sink(new TextWriterSink(context.Error, new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture))).CreateLogger();
-            var reconciler = new Reconciler(kernel, context.OpenVips(options.Interface), store, assembler, planner, options.OwnershipPolicy, context.Time, log, new AgentMetrics());
-            ReconcileReport report = reconciler.Run(ReconcileReason.Startup, readKernel: true);
-            plan = report.Plan;
-            outcome = report.Outcome;
-        }
-        else
-        {
-            DesiredInput desired = assembler.Assemble();
-            foreach (string problem in desired.Problems)
-            {
-                context.Error.WriteLine($"warning: {problem}");
-            }
+        using IKernelGateway kernel = KernelConnection.Open(context.OpenKernel);
 
-            plan = planner.Plan(desired.State, kernel.ReadTable(), store.Load(), context.Time.GetUtcNow());
-        }
+        // plan and apply are one pass: plan is the pass without sending (nor journaling, nor touching the VIPs).
+        using StateLock? stateLock = apply ? StateLock.Acquire(options.StateDir) : null;
+        // A preview tells only the sources' problems, as warnings (its changes and issues are the output itself).
+        using Serilog.Core.Logger log = new LoggerConfiguration().MinimumLevel.Is(apply ? options.LogLevel : LogEventLevel.Warning)
+            .WriteTo.Sink(new TextWriterSink(context.Error, new MessageTemplateTextFormatter(apply ? "{Message:lj}{NewLine}" : "warning: {Message:lj}{NewLine}", CultureInfo.InvariantCulture)))
+            .CreateLogger();
+        var reconciler = new Reconciler(kernel, apply ? context.OpenVips(options.Interface) : null, new OwnershipStore(options.StateDir), assembler, planner,
+            options.OwnershipPolicy, context.Time, log, new AgentMetrics());
+        ReconcileReport report = apply ? reconciler.Run(ReconcileReason.Startup, PassTable.Fresh) : reconciler.Preview();
+        Plan plan = report.Plan;
+        ApplyOutcome outcome = report.Outcome;
 
         // Desired services refused or colliding with a foreign entry: the kernel cannot match the desired state.
         int unserved = plan.Issues.Count(issue => issue.LeavesDesiredUnserved);
@@ -103,7 +95,7 @@ internal static class PlanCommand
 
         foreach (OperationFailure failure in outcome.Failures)
         {
-            output.WriteLine($"  FAILED {Reconciler.ChangeName(failure.Operation.Kind)} {failure.Operation.ServiceKey}: {failure.Error}");
+            output.WriteLine($"  FAILED {ChangeText.ChangeName(failure.Operation.Kind)} {failure.Operation.ServiceKey}: {failure.Error}");
         }
 
         if (unserved > 0)

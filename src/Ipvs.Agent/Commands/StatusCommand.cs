@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Draining;
@@ -8,6 +9,7 @@ using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
+using Ipvs.Engine;
 
 namespace Ipvs.Agent.Commands;
 
@@ -31,7 +33,7 @@ internal static class StatusCommand
         OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load();
         IReadOnlyList<ManualDrain> manual = new ManualDrainStore(options.StateDir).Load();
         KernelTable table;
-        using (IKernelGateway kernel = OneShot.OpenKernel(context))
+        using (IKernelGateway kernel = KernelConnection.Open(context.OpenKernel))
         {
             table = kernel.ReadTable();
         }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.Verification;
 using Ipvs.Core.Desired;
@@ -7,6 +8,7 @@ using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
+using Ipvs.Engine;
 
 namespace Ipvs.Agent.Commands;
 

@@ -1,6 +1,6 @@
-using Ipvs.Agent.Commands;
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Logging;
+using Ipvs.Agent.Process;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;

@@ -1,14 +1,16 @@
 using System.Runtime.InteropServices;
-using Ipvs.Agent.Commands;
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Metrics;
+using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.ServiceNames;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Planning;
+using Ipvs.Core.Reconciling;
 using Ipvs.Docker;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Source;
+using Ipvs.Engine;
 using Microsoft.Extensions.Hosting;
 using Serilog;
 using Serilog.Core;
@@ -53,10 +55,11 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
         try
         {
             _stateLock = StateLock.Acquire(options.StateDir);
-            _kernel = OneShot.OpenKernel(settings.Context);
+            _kernel = KernelConnection.Open(settings.Context.OpenKernel);
 
             // Resyncs read the whole table on a second socket while event-driven passes keep applying on the first.
-            _reader = OneShot.OpenKernel(settings.Context);
+            IKernelGateway reader = KernelConnection.Open(settings.Context.OpenKernel);
+            _reader = reader is KernelGateway netlinkReader ? netlinkReader.ForBackgroundReads() : reader;
             if (_kernel is KernelGateway gateway)
             {
                 SystemTuning.Apply(gateway.Client.Features.KernelVersion, log);
@@ -88,7 +91,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
                 log.Warning("No sources: give --services FILE or enable Docker; only owned entries will be kept (and removed as undesired)");
             }
 
-            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), options.DnsAddress is null ? null : options.DnsDomain);
+            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), options.DnsAddress is null ? null : ServiceNameDns.NameCheck(options.DnsDomain));
             _reconciler = new Reconciler(_kernel, settings.Context.OpenVips(options.Interface), new OwnershipStore(options.StateDir), assembler,
                 new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics, _reader);
         }

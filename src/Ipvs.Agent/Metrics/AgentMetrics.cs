@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
+using Ipvs.Engine;
 
 namespace Ipvs.Agent.Metrics;
 
 /// <summary>The agent's own counters and the last kernel table read, for the Prometheus endpoint. Thread-safe.</summary>
-internal sealed class AgentMetrics
+internal sealed class AgentMetrics : IReconcileMetrics
 {
     /// <summary>Upper bounds (seconds) of the reconcile duration histogram.</summary>
     public static readonly double[] DurationBuckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -1,42 +1,35 @@
+using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Source;
+using Ipvs.Engine;
 using Serilog;
 
 namespace Ipvs.Agent.Reconciliation;
 
 /// <summary>Docker (containers and swarm services with ipvs labels) as a desired-state source.</summary>
-/// <remarks>Each new snapshot is logged with its timing: the event-to-kernel latency is this plus one reconcile pass.</remarks>
+/// <remarks>
+/// One path: each snapshot Docker publishes is taken from its channel, converted once, logged with its timing (the
+/// event-to-kernel latency is this plus one reconcile pass), made <see cref="Current"/>, and only then signalled. The
+/// same instance stays current until the next snapshot, so the assembler reuses its last merge.
+/// </remarks>
 internal sealed class DockerDesiredSource(DockerSource source, ILogger log) : IDesiredSource
 {
-    public string Name => "docker";
+    public const string SourceName = "docker";
+
+    private SourceSnapshot? _current;
+
+    public string Name => SourceName;
 
     public DockerConnectionState Connection => source.Connection;
 
-    private Converted? _converted;
+    public SourceSnapshot? Current => Volatile.Read(ref _current);
 
-    /// <summary>
-    /// The same instance for as long as Docker's snapshot is the same one: the assembler then reuses its last merge
-    /// (every pass asks, full resyncs included).
-    /// </summary>
-    public SourceSnapshot? Current
+    /// <summary>Docker's declarations as the engine takes them: each error and conflict a sentence naming its container or service.</summary>
+    public static SourceSnapshot ToSourceSnapshot(DockerDeclarations declarations)
     {
-        get
-        {
-            if (source.Current is not { } snapshot)
-            {
-                return null;
-            }
-
-            if (Volatile.Read(ref _converted) is { } converted && ReferenceEquals(converted.Docker, snapshot))
-            {
-                return converted.Source;
-            }
-
-            var current = new SourceSnapshot(
-                [.. snapshot.Declarations.ToServiceDeclarations()],
-                [.. snapshot.Declarations.Errors.Select(error => error.Message), .. snapshot.Declarations.Conflicts.Select(conflict => conflict.Message)]);
-            Volatile.Write(ref _converted, new Converted(snapshot, current));
-            return current;
-        }
+        ArgumentNullException.ThrowIfNull(declarations);
+        return new SourceSnapshot(
+            [.. declarations.ToServiceDeclarations()],
+            [.. declarations.Errors.Select(error => error.Message), .. declarations.Conflicts.Select(conflict => conflict.Message)]);
     }
 
     public async Task RunAsync(Action changed, CancellationToken cancellationToken)
@@ -47,6 +40,8 @@ internal sealed class DockerDesiredSource(DockerSource source, ILogger log) : ID
         {
             await foreach (DockerSnapshot snapshot in source.Snapshots.ReadAllAsync(cancellationToken))
             {
+                Volatile.Write(ref _current, ToSourceSnapshot(snapshot.Declarations));
+
                 // Logged before the pass is requested, so that the line precedes the changes it causes.
                 log.Information("Docker snapshot {Revision}: {Services} declarations, {Problems} problems; listed in {ListMs:0.0} ms, {SinceEventMs} ms after the change arrived, {EarlyAnswers} containers from a network event's inspect",
                     snapshot.Revision, snapshot.Declarations.Services.Count, snapshot.Declarations.Errors.Count + snapshot.Declarations.Conflicts.Count,
@@ -63,6 +58,4 @@ internal sealed class DockerDesiredSource(DockerSource source, ILogger log) : ID
 
         await run;
     }
-
-    private sealed record Converted(DockerSnapshot Docker, SourceSnapshot Source);
 }

@@ -1,41 +1,22 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ipvs.Agent.Configuration;
-using Ipvs.Core.Desired;
+using Ipvs.Core.Draining;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
+using Ipvs.Engine;
 
 namespace Ipvs.Agent.Reconciliation;
-
-/// <summary>A drain an operator asked for: a whole service, or one real server of it (in any service when no service is given).</summary>
-internal sealed class ManualDrain
-{
-    /// <summary>The service as ipvsadm prints it (<c>TCP 10.99.0.10:80</c>), or null for the server in every service.</summary>
-    public string? Service { get; set; }
-
-    /// <summary>The real server (<c>10.1.1.2:8080</c>), or null for every real server of <see cref="Service"/>.</summary>
-    public string? Server { get; set; }
-
-    public DateTimeOffset RequestedAt { get; set; }
-
-    public override string ToString() => (Service, Server) switch
-    {
-        (null, { } server) => $"real server {server} in every service",
-        ({ } service, null) => $"every real server of {service}",
-        _ => $"real server {Server} of {Service}",
-    };
-}
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<ManualDrain>))]
 internal sealed partial class ManualDrainJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// Drains requested by hand (<c>ipvs-agent drain</c>), kept as <c>drains.json</c> next to the ownership journal. A
-/// drained real server is left out of the desired state, so the planner drains it (weight 0, deleted once idle or at
-/// the drain timeout) and keeps it out until the drain is cancelled.
+/// Drains requested by hand (<c>ipvs-agent drain</c>), kept as <c>drains.json</c> next to the ownership journal; what
+/// they do to the desired state is <see cref="ManualDrainFilter"/>'s rule.
 /// </summary>
-internal sealed class ManualDrainStore(string stateDirectory)
+internal sealed class ManualDrainStore(string stateDirectory) : IManualDrainSource
 {
     public const string FileName = "drains.json";
 
@@ -200,36 +181,5 @@ internal sealed class ManualDrainStore(string stateDirectory)
         }
 
         throw new FormatException($"'{target}' is neither a service such as 'TCP 10.99.0.10:80' / 'FWM 7' nor a real server such as 10.1.1.2:8080");
-    }
-
-    /// <summary>The desired state without the real servers these drains take out.</summary>
-    public static DesiredState Apply(DesiredState desired, IReadOnlyList<ManualDrain> drains)
-    {
-        ArgumentNullException.ThrowIfNull(desired);
-        ArgumentNullException.ThrowIfNull(drains);
-        if (drains.Count == 0)
-        {
-            return desired;
-        }
-
-        // Parsed strictly: a text that does not parse is an error, never "every service".
-        var parsed = drains.Select(drain => (
-            Service: drain.Service is not null ? KeyText.ParseServiceKey(drain.Service) : (VirtualServiceKey?)null,
-            Server: drain.Server is not null ? KeyText.ParseRealServerKey(drain.Server) : (RealServerKey?)null)).ToList();
-        if (parsed.Any(drain => drain.Service is null && drain.Server is null))
-        {
-            throw new FormatException("a drain names neither a service nor a server");
-        }
-
-        var services = new Dictionary<VirtualServiceKey, DesiredService>();
-        foreach ((VirtualServiceKey key, DesiredService service) in desired.Services)
-        {
-            var kept = service.RealServers
-                .Where(server => !parsed.Any(drain => (drain.Service is null || drain.Service == key) && (drain.Server is null || drain.Server == server.Key)))
-                .ToDictionary(pair => pair.Key, pair => pair.Value);
-            services[key] = kept.Count == service.RealServers.Count ? service : new DesiredService(service.Service, service.Source, kept, service.Names);
-        }
-
-        return new DesiredState(desired.Revision, services);
     }
 }

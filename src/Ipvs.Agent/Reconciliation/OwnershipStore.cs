@@ -1,15 +1,8 @@
 using Ipvs.Agent.Configuration;
 using Ipvs.Core.Ownership;
+using Ipvs.Engine;
 
 namespace Ipvs.Agent.Reconciliation;
-
-/// <summary>Where the agent journals what it owns, so a restart adopts exactly its own entries and nothing else.</summary>
-internal interface IOwnershipStore
-{
-    OwnershipRecord Load();
-
-    void Save(OwnershipRecord record);
-}
 
 /// <summary>The journal as <c>ownership.json</c> in the state directory, replaced atomically.</summary>
 internal sealed class OwnershipStore(string stateDirectory) : IOwnershipStore

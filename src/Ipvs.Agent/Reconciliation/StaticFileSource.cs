@@ -1,4 +1,5 @@
 using Ipvs.Agent.StaticServices;
+using Ipvs.Engine;
 using Serilog;
 
 namespace Ipvs.Agent.Reconciliation;

@@ -1,4 +1,5 @@
 using Ipvs.Core.Model;
+using Ipvs.Engine;
 using Ipvs.Netlink.Client;
 
 namespace Ipvs.Agent.Reconciliation;
@@ -10,6 +11,18 @@ internal sealed class VipAddresses(VipInterface vipInterface) : IVipAddresses, I
     {
         ArgumentNullException.ThrowIfNull(wanted);
         ArgumentNullException.ThrowIfNull(manageable);
+        try
+        {
+            return SyncCore(wanted, manageable);
+        }
+        catch (Exception exception) when (exception is NetlinkException or InvalidOperationException)
+        {
+            throw new VipSyncException(exception.Message, exception);
+        }
+    }
+
+    private List<string> SyncCore(IReadOnlySet<NetAddress> wanted, Func<NetAddress, bool> manageable)
+    {
         var changes = new List<string>();
         if (wanted.Count == 0 && vipInterface.Find() is null)
         {

@@ -3,13 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Metrics;
-using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Model;
 using Ipvs.Dns.Responder;
 using Ipvs.Dns.Server;
 using Ipvs.Dns.Wire;
 using Ipvs.Dns.Zone;
+using Ipvs.Engine;
 using Serilog;
 
 namespace Ipvs.Agent.ServiceNames;
@@ -72,6 +72,10 @@ internal sealed class ServiceNameDns(AgentOptions options, AgentMetrics metrics,
     public Task RunAsync(CancellationToken cancellationToken) => _server?.RunAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>After a pass: the names of the desired services the agent now owns (those the kernel has).</summary>
+    /// <summary>The problems in a desired state's service names under <paramref name="domain"/> (for the assembler).</summary>
+    public static Func<DesiredState, IReadOnlyList<string>> NameCheck(string domain) =>
+        state => ServiceNameZone.Build(domain, 0, 0, ServiceNameZone.NamesOf(state)).Problems;
+
     public void Update(ReconcileReport? report, Reconciler reconciler)
     {
         ArgumentNullException.ThrowIfNull(reconciler);

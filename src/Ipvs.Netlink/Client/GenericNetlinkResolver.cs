@@ -1,5 +1,6 @@
 using Ipvs.Netlink.Generic;
 using Ipvs.Netlink.Kernel;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Client;
 
@@ -22,7 +23,7 @@ public static class GenericNetlinkResolver
                 $"CTRL_CMD_GETFAMILY {familyName}",
                 (in message) => family = GenericNetlinkMessages.ReadFamily(message));
         }
-        catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.FamilyNotFound)
+        catch (NetlinkException exception) when (exception.Kind == KernelErrorKind.FamilyNotFound)
         {
             throw NetlinkErrors.FamilyNotFound(familyName);
         }

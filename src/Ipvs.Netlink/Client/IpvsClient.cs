@@ -6,6 +6,7 @@ using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Sockets;
 using Ipvs.Netlink.Wire;
 using static Ipvs.Netlink.Kernel.IpvsKernel;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Client;
 
@@ -98,7 +99,7 @@ public sealed class IpvsClient : IDisposable
                 new OperationName("IPVS_CMD_GET_SERVICE", copy),
                 (in message) => found = IpvsMessages.ReadService(message));
         }
-        catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchService)
+        catch (NetlinkException exception) when (exception.Kind == KernelErrorKind.NoSuchService)
         {
             return null;
         }
@@ -175,7 +176,7 @@ public sealed class IpvsClient : IDisposable
                 scratch.Clear();
                 DumpDestinations(service.Service.Key, scratch, onUnreadable);
             }
-            catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchService)
+            catch (NetlinkException exception) when (exception.Kind == KernelErrorKind.NoSuchService)
             {
                 // Deleted concurrently: absent from the table is the truth now.
                 continue;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Ipvs.Netlink.Kernel;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Client;
 
@@ -25,34 +26,34 @@ public static class NetlinkErrors
     public const string IpvsNotAvailableMessage =
         "IPVS is not available in this kernel: the ip_vs module is not loaded or not built (generic netlink family 'IPVS' not found)";
 
-    public static NetlinkErrorKind Classify(int errno, NetlinkRequestKind request) => (errno, request) switch
+    public static KernelErrorKind Classify(int errno, NetlinkRequestKind request) => (errno, request) switch
     {
-        (SocketKernel.EEXIST, _) => NetlinkErrorKind.AlreadyExists,
+        (SocketKernel.EEXIST, _) => KernelErrorKind.AlreadyExists,
         (SocketKernel.ESRCH, NetlinkRequestKind.Service or NetlinkRequestKind.ServiceWrite or NetlinkRequestKind.Destination) =>
-            NetlinkErrorKind.NoSuchService,
-        (SocketKernel.ENOENT, NetlinkRequestKind.FamilyLookup) => NetlinkErrorKind.FamilyNotFound,
-        (SocketKernel.ENOENT, NetlinkRequestKind.ServiceWrite) => NetlinkErrorKind.NoSuchScheduler,
-        (SocketKernel.ENOENT, NetlinkRequestKind.Destination) => NetlinkErrorKind.NoSuchDestination,
-        (SocketKernel.ENOENT or SocketKernel.ENODEV or SocketKernel.EADDRNOTAVAIL, NetlinkRequestKind.Interface) => NetlinkErrorKind.NoSuchInterface,
-        (SocketKernel.EPERM, _) => NetlinkErrorKind.PermissionDenied,
-        (SocketKernel.EINVAL, _) => NetlinkErrorKind.InvalidArgument,
-        _ => NetlinkErrorKind.Other,
+            KernelErrorKind.NoSuchService,
+        (SocketKernel.ENOENT, NetlinkRequestKind.FamilyLookup) => KernelErrorKind.FamilyNotFound,
+        (SocketKernel.ENOENT, NetlinkRequestKind.ServiceWrite) => KernelErrorKind.NoSuchScheduler,
+        (SocketKernel.ENOENT, NetlinkRequestKind.Destination) => KernelErrorKind.NoSuchServer,
+        (SocketKernel.ENOENT or SocketKernel.ENODEV or SocketKernel.EADDRNOTAVAIL, NetlinkRequestKind.Interface) => KernelErrorKind.NoSuchInterface,
+        (SocketKernel.EPERM, _) => KernelErrorKind.PermissionDenied,
+        (SocketKernel.EINVAL, _) => KernelErrorKind.InvalidArgument,
+        _ => KernelErrorKind.Other,
     };
 
     /// <summary>The exception for <paramref name="errno"/> answering <paramref name="operation"/>.</summary>
     public static NetlinkException Create(int errno, NetlinkRequestKind request, string operation, string? kernelMessage = null)
     {
-        NetlinkErrorKind kind = Classify(errno, request);
+        KernelErrorKind kind = Classify(errno, request);
         string meaning = kind switch
         {
-            NetlinkErrorKind.AlreadyExists => "already exists",
-            NetlinkErrorKind.NoSuchService => "no such virtual service",
-            NetlinkErrorKind.NoSuchDestination => "no such real server in that service",
-            NetlinkErrorKind.NoSuchScheduler => "no such scheduler or persistence engine (module ip_vs_<name> not found)",
-            NetlinkErrorKind.PermissionDenied => "permission denied (CAP_NET_ADMIN is needed in the socket's network namespace)",
-            NetlinkErrorKind.InvalidArgument => "invalid argument",
-            NetlinkErrorKind.FamilyNotFound => "generic netlink family not found",
-            NetlinkErrorKind.NoSuchInterface => "no such interface or address",
+            KernelErrorKind.AlreadyExists => "already exists",
+            KernelErrorKind.NoSuchService => "no such virtual service",
+            KernelErrorKind.NoSuchServer => "no such real server in that service",
+            KernelErrorKind.NoSuchScheduler => "no such scheduler or persistence engine (module ip_vs_<name> not found)",
+            KernelErrorKind.PermissionDenied => "permission denied (CAP_NET_ADMIN is needed in the socket's network namespace)",
+            KernelErrorKind.InvalidArgument => "invalid argument",
+            KernelErrorKind.FamilyNotFound => "generic netlink family not found",
+            KernelErrorKind.NoSuchInterface => "no such interface or address",
             _ => Marshal.GetPInvokeErrorMessage(errno),
         };
         string text = $"{operation} failed: {meaning} ({ErrnoName(errno)})";
@@ -66,7 +67,7 @@ public static class NetlinkErrors
 
     /// <summary>The family lookup failed because the family does not exist: for IPVS, the dedicated clear message.</summary>
     public static NetlinkException FamilyNotFound(string familyName) => new(
-        NetlinkErrorKind.FamilyNotFound,
+        KernelErrorKind.FamilyNotFound,
         SocketKernel.ENOENT,
         $"CTRL_CMD_GETFAMILY {familyName}",
         null,
@@ -75,14 +76,14 @@ public static class NetlinkErrors
             : $"Generic netlink family '{familyName}' not found: its kernel module is not loaded or not built.");
 
     public static NetlinkException DumpInterrupted(string operation, int attempts) => new(
-        NetlinkErrorKind.DumpInterrupted,
+        KernelErrorKind.DumpInterrupted,
         0,
         operation,
         null,
         $"{operation} failed: the dump was interrupted by concurrent changes (NLM_F_DUMP_INTR) {attempts} times in a row.");
 
     public static NetlinkException Timeout(string operation, TimeSpan timeout) => new(
-        NetlinkErrorKind.Timeout,
+        KernelErrorKind.Timeout,
         SocketKernel.EAGAIN,
         operation,
         null,

@@ -1,42 +1,17 @@
-namespace Ipvs.Netlink.Client;
+using Ipvs.Core.Kernel;
 
-/// <summary>What went wrong, as far as a caller needs to decide what to do next.</summary>
-public enum NetlinkErrorKind
-{
-    /// <summary>An errno with no more specific meaning here; see <see cref="NetlinkException.Errno"/>.</summary>
-    Other,
-    /// <summary>EEXIST: the service or real server is already there.</summary>
-    AlreadyExists,
-    /// <summary>ESRCH: the virtual service does not exist.</summary>
-    NoSuchService,
-    /// <summary>ENOENT on a real-server command: the real server does not exist in that service.</summary>
-    NoSuchDestination,
-    /// <summary>ENOENT on service create/update: no scheduler (or persistence engine) module of that name.</summary>
-    NoSuchScheduler,
-    /// <summary>EPERM: the process lacks CAP_NET_ADMIN in the socket's network namespace.</summary>
-    PermissionDenied,
-    /// <summary>EINVAL: the kernel rejected a value; its extended-ACK text says which.</summary>
-    InvalidArgument,
-    /// <summary>The generic netlink family is not registered: for IPVS, the module is not loaded or not built.</summary>
-    FamilyNotFound,
-    /// <summary>A dump kept being interrupted by concurrent changes (NLM_F_DUMP_INTR) after every retry.</summary>
-    DumpInterrupted,
-    /// <summary>ENOENT on a link or address command: no such interface or address.</summary>
-    NoSuchInterface,
-    /// <summary>The kernel did not answer within the socket's receive timeout.</summary>
-    Timeout,
-}
+namespace Ipvs.Netlink.Client;
 
 /// <summary>A netlink request failed: the errno, the request it answered and the kernel's own explanation.</summary>
 public class NetlinkException : Exception
 {
     public NetlinkException()
-        : this(NetlinkErrorKind.Other, 0, "netlink request", null, "A netlink request failed.")
+        : this(KernelErrorKind.Other, 0, "netlink request", null, "A netlink request failed.")
     {
     }
 
     public NetlinkException(string message)
-        : this(NetlinkErrorKind.Other, 0, "netlink request", null, message)
+        : this(KernelErrorKind.Other, 0, "netlink request", null, message)
     {
     }
 
@@ -46,7 +21,7 @@ public class NetlinkException : Exception
         Operation = "netlink request";
     }
 
-    public NetlinkException(NetlinkErrorKind kind, int errno, string operation, string? kernelMessage, string message)
+    public NetlinkException(KernelErrorKind kind, int errno, string operation, string? kernelMessage, string message)
         : base(message)
     {
         Kind = kind;
@@ -55,7 +30,7 @@ public class NetlinkException : Exception
         KernelMessage = kernelMessage;
     }
 
-    public NetlinkErrorKind Kind { get; }
+    public KernelErrorKind Kind { get; }
 
     /// <summary>Positive errno, or 0 when the failure was not an errno (interrupted dumps, protocol errors).</summary>
     public int Errno { get; }

@@ -2,6 +2,7 @@ using Ipvs.Core.Model;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Route;
 using Ipvs.Netlink.Sockets;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Client;
 
@@ -34,7 +35,7 @@ public sealed class RouteClient : IDisposable
                 $"RTM_GETLINK {name}",
                 (in message) => link = RouteMessages.ReadLink(message));
         }
-        catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchInterface)
+        catch (NetlinkException exception) when (exception.Kind == KernelErrorKind.NoSuchInterface)
         {
             return null;
         }
@@ -83,7 +84,7 @@ public sealed class RouteClient : IDisposable
     }
 
     /// <summary>Removes every address of <paramref name="addresses"/> from one interface, batched like <see cref="AddAddresses"/>.</summary>
-    /// <returns>The kernel's refusals, by index; <see cref="NetlinkErrorKind.NoSuchInterface"/> means it was not there.</returns>
+    /// <returns>The kernel's refusals, by index; <see cref="KernelErrorKind.NoSuchInterface"/> means it was not there.</returns>
     public IReadOnlyList<AddressFailure> DeleteAddresses(int interfaceIndex, IReadOnlyList<NetAddress> addresses, byte prefixLength)
     {
         ArgumentNullException.ThrowIfNull(addresses);

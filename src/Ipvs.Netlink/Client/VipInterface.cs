@@ -1,5 +1,6 @@
 using Ipvs.Core.Model;
 using Ipvs.Netlink.Route;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Client;
 
@@ -42,7 +43,7 @@ public sealed class VipInterface : IDisposable
             {
                 _route.CreateDummyLink(Name);
             }
-            catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.AlreadyExists)
+            catch (NetlinkException exception) when (exception.Kind == KernelErrorKind.AlreadyExists)
             {
                 // Created by someone else in between: just as good.
             }
@@ -73,7 +74,7 @@ public sealed class VipInterface : IDisposable
             _route.AddAddress(link.Index, address, prefixLength ?? VirtualService.FullPrefix(address.Family));
             return true;
         }
-        catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.AlreadyExists)
+        catch (NetlinkException exception) when (exception.Kind == KernelErrorKind.AlreadyExists)
         {
             return false;
         }
@@ -88,7 +89,7 @@ public sealed class VipInterface : IDisposable
             _route.DeleteAddress(link.Index, address, prefixLength ?? VirtualService.FullPrefix(address.Family));
             return true;
         }
-        catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchInterface)
+        catch (NetlinkException exception) when (exception.Kind == KernelErrorKind.NoSuchInterface)
         {
             return false;
         }
@@ -101,13 +102,13 @@ public sealed class VipInterface : IDisposable
     /// <returns>The addresses added (those already there are left out).</returns>
     /// <exception cref="NetlinkException">The kernel refused an address for another reason; the others were still tried.</exception>
     public IReadOnlyList<NetAddress> AddAddresses(IReadOnlyCollection<NetAddress> addresses) =>
-        ChangeAddresses(addresses, NetlinkErrorKind.AlreadyExists, _route.AddAddresses);
+        ChangeAddresses(addresses, KernelErrorKind.AlreadyExists, _route.AddAddresses);
 
     /// <summary>Removes <paramref name="addresses"/> in rtnetlink batches.</summary>
     /// <returns>The addresses removed (those not there are left out).</returns>
     /// <exception cref="NetlinkException">The kernel refused an address for another reason; the others were still tried.</exception>
     public IReadOnlyList<NetAddress> RemoveAddresses(IReadOnlyCollection<NetAddress> addresses) =>
-        ChangeAddresses(addresses, NetlinkErrorKind.NoSuchInterface, _route.DeleteAddresses);
+        ChangeAddresses(addresses, KernelErrorKind.NoSuchInterface, _route.DeleteAddresses);
 
     /// <summary>The addresses on the interface (IPv6 link-local ones included, as the kernel reports them).</summary>
     public List<InterfaceAddress> ListAddresses()
@@ -124,7 +125,7 @@ public sealed class VipInterface : IDisposable
             _route.DeleteLink(Name);
             return true;
         }
-        catch (NetlinkException exception) when (exception.Kind == NetlinkErrorKind.NoSuchInterface)
+        catch (NetlinkException exception) when (exception.Kind == KernelErrorKind.NoSuchInterface)
         {
             return false;
         }
@@ -147,7 +148,7 @@ public sealed class VipInterface : IDisposable
 
     /// <summary>One batch per family (the prefix length differs); <paramref name="harmless"/> marks an address already as asked.</summary>
     private List<NetAddress> ChangeAddresses(
-        IReadOnlyCollection<NetAddress> addresses, NetlinkErrorKind harmless, Func<int, IReadOnlyList<NetAddress>, byte, IReadOnlyList<AddressFailure>> change)
+        IReadOnlyCollection<NetAddress> addresses, KernelErrorKind harmless, Func<int, IReadOnlyList<NetAddress>, byte, IReadOnlyList<AddressFailure>> change)
     {
         ArgumentNullException.ThrowIfNull(addresses);
         List<NetAddress> changed = new(addresses.Count);

@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using System.Text.Json;
-using Ipvs.Agent.Commands;
+using Ipvs.Agent.Process;
 using Ipvs.Agent.Tests.Support;
 using Ipvs.Core.Kernel;
-using static Ipvs.Agent.Tests.Support.Services;
+using static Ipvs.Engine.Tests.Support.Services;
 
 namespace Ipvs.Agent.Tests.Commands;
 

@@ -7,7 +7,7 @@ using Ipvs.Agent.Tests.Reconciliation;
 using Ipvs.Agent.Tests.Support;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Ownership;
-using static Ipvs.Agent.Tests.Support.Services;
+using static Ipvs.Engine.Tests.Support.Services;
 
 namespace Ipvs.Agent.Tests.Configuration;
 

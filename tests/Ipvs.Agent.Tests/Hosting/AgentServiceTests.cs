@@ -1,7 +1,7 @@
-using Ipvs.Agent.Commands;
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Hosting;
-using Ipvs.Agent.Tests.Support;
+using Ipvs.Agent.Process;
+using Ipvs.Engine.Tests.Support;
 using Microsoft.Extensions.Hosting;
 using Serilog.Core;
 using Serilog.Events;

@@ -1,5 +1,5 @@
 using Ipvs.Agent.Hosting;
-using Ipvs.Agent.Tests.Support;
+using Ipvs.Engine.Tests.Support;
 
 namespace Ipvs.Agent.Tests.Hosting;
 

@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Ipvs.Agent.Metrics;
-using Ipvs.Agent.Tests.Support;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Ownership;
-using static Ipvs.Agent.Tests.Support.Services;
+using Ipvs.Engine.Tests.Support;
+using static Ipvs.Engine.Tests.Support.Services;
 
 namespace Ipvs.Agent.Tests.Metrics;
 

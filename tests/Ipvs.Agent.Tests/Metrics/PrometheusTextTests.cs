@@ -3,7 +3,7 @@ using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
-using static Ipvs.Agent.Tests.Support.Services;
+using static Ipvs.Engine.Tests.Support.Services;
 
 namespace Ipvs.Agent.Tests.Metrics;
 

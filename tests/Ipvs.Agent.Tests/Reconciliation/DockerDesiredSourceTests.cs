@@ -2,6 +2,8 @@ using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.Tests.Support;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Source;
+using Ipvs.Engine;
+using Ipvs.Engine.Tests.Support;
 
 namespace Ipvs.Agent.Tests.Reconciliation;
 

@@ -1,6 +1,8 @@
 using Ipvs.Agent.Reconciliation;
-using Ipvs.Agent.Tests.Support;
-using static Ipvs.Agent.Tests.Support.Services;
+using Ipvs.Core.Draining;
+using Ipvs.Engine;
+using Ipvs.Engine.Tests.Support;
+using static Ipvs.Engine.Tests.Support.Services;
 
 namespace Ipvs.Agent.Tests.Reconciliation;
 

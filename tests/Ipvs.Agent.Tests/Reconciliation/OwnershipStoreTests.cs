@@ -1,6 +1,6 @@
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Ownership;
-using static Ipvs.Agent.Tests.Support.Services;
+using static Ipvs.Engine.Tests.Support.Services;
 
 namespace Ipvs.Agent.Tests.Reconciliation;
 

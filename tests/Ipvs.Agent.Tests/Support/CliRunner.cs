@@ -1,6 +1,8 @@
 using System.Collections;
 using Ipvs.Agent.Commands;
+using Ipvs.Agent.Process;
 using Ipvs.Core.Kernel;
+using Ipvs.Engine.Tests.Support;
 
 namespace Ipvs.Agent.Tests.Support;
 

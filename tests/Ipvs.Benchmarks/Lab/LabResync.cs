@@ -7,6 +7,7 @@ using Ipvs.Core.Draining;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
+using Ipvs.Engine;
 using Ipvs.Netlink.Client;
 
 namespace Ipvs.Benchmarks.Lab;
@@ -53,12 +54,12 @@ internal static class LabResync
                 new AgentMetrics());
             string size = string.Create(CultureInfo.InvariantCulture, $"services={services} servers={servers}");
 
-            var (load, loadSeconds, _, _, _) = Timed(client, () => reconciler.Run(ReconcileReason.Startup, readKernel: true));
+            var (load, loadSeconds, _, _, _) = Timed(client, () => reconciler.Run(ReconcileReason.Startup, PassTable.Fresh));
             Require(load.Outcome.Failures.Count == 0, $"the startup pass failed {load.Outcome.Failures.Count} operations");
             Console.WriteLine(Line($"bench mode=reconcile-load {size} seconds={loadSeconds:0.000000} ops={load.Plan.Operations.Count} datagrams={load.Outcome.Datagrams}"));
             if (warmUp)
             {
-                _ = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+                _ = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
             }
 
             for (int round = 0; round < runs; round++)
@@ -75,7 +76,7 @@ internal static class LabResync
                 Require(read.Services.Count == services, $"ReadTable returned {read.Services.Count} services, not {services}");
                 Console.WriteLine(Line($"bench mode=resync-read {size} seconds={readSeconds:0.000000} syscalls={readSyscalls} allocated={readAllocated} gen0={readCollections}"));
 
-                var (resync, resyncSeconds, resyncSyscalls, resyncAllocated, resyncCollections) = Timed(client, () => reconciler.Run(ReconcileReason.Resync, readKernel: true));
+                var (resync, resyncSeconds, resyncSyscalls, resyncAllocated, resyncCollections) = Timed(client, () => reconciler.Run(ReconcileReason.Resync, PassTable.Fresh));
                 if (resync.Plan.Operations is [var unexpected, ..])
                 {
                     throw new InvalidOperationException($"lab-load resync: a no-change resync planned {resync.Plan.Operations.Count} operations, first: {unexpected}.");
@@ -113,7 +114,7 @@ internal static class LabResync
     {
         declarations[index] = declarations[index] with { RealServers = servers };
         source.Current = new SourceSnapshot([.. declarations], []);
-        var (report, seconds, syscalls, allocated, collections) = Timed(client, () => reconciler.Run(ReconcileReason.SourceChanged, readKernel: false));
+        var (report, seconds, syscalls, allocated, collections) = Timed(client, () => reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected));
         if (report.Outcome.Failures is [var failure, ..])
         {
             throw new InvalidOperationException($"lab-load resync: {mode}: the kernel rejected {failure.Operation}: {failure.Error}.");

@@ -3,9 +3,11 @@ using System.Text;
 using Ipvs.Agent.Metrics;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Draining;
+using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
+using Ipvs.Engine;
 using Ipvs.Integration.Tests.Agent.Support;
 using Ipvs.Integration.Tests.Support;
 using Serilog;
@@ -39,7 +41,7 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
         lab.AddServicesBehindNextDump(Changes);
 
         // Before the client dropped repeats, this read failed the pass: "Virtual service ... appears twice".
-        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
         VirtualServiceKey[] repeated = DumpTap.Repeats(lab.Tap.DumpedServices);
         Report($"stale-read repeat: the resync read's raw dump listed {string.Join(", ", repeated)} twice; the pass planned {resync.Plan.Operations.Count} operations, " +
             $"{resync.Outcome.Failures.Count} failed, stale read: {resync.StaleRead}");
@@ -57,14 +59,14 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
         (Reconciler reconciler, _) = await StartAgentAsync(lab);
         List<VirtualServiceKey> deleted = lab.DeleteServicesBehindNextDump(Changes);
 
-        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
         HashSet<VirtualServiceKey> missed = [.. lab.Other.ListServices().Select(entry => entry.Service.Key).Except(lab.Tap.DumpedServices)];
         bool projectionDropped = reconciler.LastTable is null;
         string[] warnings = [.. _log.Messages(LogEventLevel.Warning)];
-        ReconcileReport next = reconciler.Run(ReconcileReason.SourceChanged, readKernel: false);
+        ReconcileReport next = reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
         HashSet<VirtualServiceKey> final = [.. lab.Other.ListServices().Select(entry => entry.Service.Key)];
         Report($"stale-read miss: deleted {string.Join(", ", deleted)} after datagram 1; the raw dump never listed the existing {string.Join(", ", missed)}; " +
-            $"the pass: {stale.Outcome.Failures.Count} refused ({string.Join(", ", stale.Outcome.Failures.Select(failure => $"{Reconciler.ChangeName(failure.Operation.Kind)} {failure.Operation.ServiceKey}: {failure.Kind}"))}), stale read: {stale.StaleRead}, " +
+            $"the pass: {stale.Outcome.Failures.Count} refused ({string.Join(", ", stale.Outcome.Failures.Select(failure => $"{ChangeText.ChangeName(failure.Operation.Kind)} {failure.Operation.ServiceKey}: {failure.Kind}"))}), stale read: {stale.StaleRead}, " +
             $"errors logged: {_log.Messages(LogEventLevel.Error).Count()}, warning: {string.Join(" | ", warnings)}; " +
             $"the next pass read the kernel: {next.ReadKernel}, recreated {next.Plan.Operations.Count(operation => operation.Kind == IpvsOperationKind.AddService)} services, {next.Outcome.Failures.Count} failed");
 
@@ -73,8 +75,8 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
         // The missed services were planned as missing; the deleted ones the read had listed, but their real-server dumps
         // came back empty (6.1 answers a real-server dump of a service that is gone with nothing, not ESRCH).
         Assert.Equal(
-            missed.SelectMany(key => new[] { (IpvsOperationKind.AddService, key, FailureKind.AlreadyExists), (IpvsOperationKind.AddServer, key, FailureKind.AlreadyExists) })
-                .Concat(deleted.Select(key => (IpvsOperationKind.AddServer, key, FailureKind.NoSuchService)))
+            missed.SelectMany(key => new[] { (IpvsOperationKind.AddService, key, KernelErrorKind.AlreadyExists), (IpvsOperationKind.AddServer, key, KernelErrorKind.AlreadyExists) })
+                .Concat(deleted.Select(key => (IpvsOperationKind.AddServer, key, KernelErrorKind.NoSuchService)))
                 .ToHashSet(),
             stale.Outcome.Failures.Select(failure => (failure.Operation.Kind, failure.Operation.ServiceKey, failure.Kind)).ToHashSet());
         Assert.Empty(_log.Messages(LogEventLevel.Error));
@@ -98,12 +100,12 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
         lab.DeleteServicesBehindNextDump(Changes);
 
         // The pass removes every service the read listed; the ones it missed are what the kernel still has.
-        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, readKernel: true);
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
         HashSet<VirtualServiceKey> left = [.. lab.Other.ListServices().Select(entry => entry.Service.Key)];
         HashSet<VirtualServiceKey> listed = [.. lab.Tap.DumpedServices];
         bool leftOwned = left.All(reconciler.Ownership.Owns);
         string[] warnings = [.. _log.Messages(LogEventLevel.Warning)];
-        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, readKernel: true);
+        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, PassTable.Fresh);
         Report($"stale-read forget: the read missed {string.Join(", ", left)}, no longer wanted; after the pass still owned: {leftOwned}, stale read: {stale.StaleRead}, " +
             $"warnings: {string.Join(" | ", warnings)}; the next pass deleted {next.Plan.Operations.Count(operation => operation.Kind == IpvsOperationKind.DeleteService)} services, " +
             $"{lab.Other.ListServices().Count} left, {reconciler.Ownership.Services.Count} owned");
@@ -133,7 +135,7 @@ public sealed class StaleReadLabTests(ITestOutputHelper output) : IDisposable
         var policy = new OwnershipPolicy([AddressBlock.Parse("10.0.0.0/8")], []);
         var reconciler = new Reconciler(new KernelGateway(lab.Client), null, new OwnershipStore(_scratch.StateDir), new DesiredStateAssembler([source], null),
             new Planner(policy, DrainPolicy.Default), policy, TimeProvider.System, _log.Logger, new AgentMetrics());
-        ReconcileReport startup = reconciler.Run(ReconcileReason.Startup, readKernel: true);
+        ReconcileReport startup = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
         Assert.Empty(startup.Outcome.Failures);
         Assert.Equal(Services, reconciler.Ownership.Services.Count);
         await lab.Tap.WaitForQuietAsync(lab.Client, Services, Quiet);

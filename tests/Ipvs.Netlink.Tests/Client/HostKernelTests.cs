@@ -4,6 +4,7 @@ using Ipvs.Netlink.Generic;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Route;
 using Ipvs.Netlink.Sockets;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Client;
 
@@ -29,7 +30,7 @@ public sealed class HostKernelTests
 
         NetlinkException error = Assert.Throws<NetlinkException>(() => GenericNetlinkResolver.Resolve(channel, "ipvs-no-such"));
 
-        Assert.Equal(NetlinkErrorKind.FamilyNotFound, error.Kind);
+        Assert.Equal(KernelErrorKind.FamilyNotFound, error.Kind);
         Assert.Contains("'ipvs-no-such'", error.Message, StringComparison.Ordinal);
     }
 
@@ -40,7 +41,7 @@ public sealed class HostKernelTests
 
         NetlinkException error = Assert.Throws<NetlinkException>(() => IpvsClient.Open());
 
-        Assert.Equal(NetlinkErrorKind.FamilyNotFound, error.Kind);
+        Assert.Equal(KernelErrorKind.FamilyNotFound, error.Kind);
         Assert.Equal(
             "IPVS is not available in this kernel: the ip_vs module is not loaded or not built (generic netlink family 'IPVS' not found).",
             error.Message);

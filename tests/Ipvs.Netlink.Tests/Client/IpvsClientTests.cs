@@ -5,6 +5,7 @@ using Ipvs.Netlink.Ipvs;
 using Ipvs.Netlink.Tests.Client.Support;
 using Ipvs.Netlink.Tests.Support;
 using Ipvs.Netlink.Wire;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Client;
 
@@ -57,7 +58,7 @@ public sealed class IpvsClientTests
         IpvsBatchResult result = client.Apply(operations);
 
         Assert.Equal(
-            [(0, NetlinkErrorKind.NoSuchScheduler), (1, NetlinkErrorKind.AlreadyExists), (3, NetlinkErrorKind.NoSuchDestination)],
+            [(0, KernelErrorKind.NoSuchScheduler), (1, KernelErrorKind.AlreadyExists), (3, KernelErrorKind.NoSuchServer)],
             result.Failures.Select(failure => (failure.Index, failure.Error.Kind)));
         Assert.Equal(operations[3], result.Failures[2].Operation);
         Assert.Contains("nosuch", result.Failures[0].Error.Message, StringComparison.Ordinal);

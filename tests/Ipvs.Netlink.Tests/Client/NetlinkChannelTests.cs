@@ -2,6 +2,7 @@ using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Tests.Client.Support;
 using Ipvs.Netlink.Wire;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Client;
 
@@ -116,7 +117,7 @@ public sealed class NetlinkChannelTests
         NetlinkException error = Assert.Throws<NetlinkException>(
             () => channel.Execute(WriteAckedRequest, NetlinkRequestKind.Destination, "IPVS_CMD_DEL_DEST 10.0.0.2:80"));
 
-        Assert.Equal(NetlinkErrorKind.NoSuchDestination, error.Kind);
+        Assert.Equal(KernelErrorKind.NoSuchServer, error.Kind);
         Assert.Equal(SocketKernel.ENOENT, error.Errno);
         Assert.Contains("IPVS_CMD_DEL_DEST 10.0.0.2:80", error.Message, StringComparison.Ordinal);
     }
@@ -249,7 +250,7 @@ public sealed class NetlinkChannelTests
         NetlinkException error = Assert.Throws<NetlinkException>(
             () => channel.Dump(WriteDumpRequest, NetlinkRequestKind.Service, "IPVS_CMD_GET_SERVICE (dump)", (in NetlinkMessage _) => { }, () => { }));
 
-        Assert.Equal(NetlinkErrorKind.DumpInterrupted, error.Kind);
+        Assert.Equal(KernelErrorKind.DumpInterrupted, error.Kind);
         Assert.Equal(NetlinkChannel.MaxDumpAttempts, kernel.Sent.Count);
     }
 
@@ -263,7 +264,7 @@ public sealed class NetlinkChannelTests
         NetlinkException error = Assert.Throws<NetlinkException>(
             () => channel.Dump(WriteDumpRequest, NetlinkRequestKind.Destination, "dump", (in NetlinkMessage _) => { }, () => { }));
 
-        Assert.Equal(NetlinkErrorKind.NoSuchService, error.Kind);
+        Assert.Equal(KernelErrorKind.NoSuchService, error.Kind);
     }
 
     [Fact]

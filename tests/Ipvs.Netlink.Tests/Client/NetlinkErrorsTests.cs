@@ -1,26 +1,27 @@
 using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Client;
 
 public sealed class NetlinkErrorsTests
 {
     [Theory]
-    [InlineData(SocketKernel.EEXIST, NetlinkRequestKind.ServiceWrite, NetlinkErrorKind.AlreadyExists)]
-    [InlineData(SocketKernel.EEXIST, NetlinkRequestKind.Destination, NetlinkErrorKind.AlreadyExists)]
-    [InlineData(SocketKernel.ESRCH, NetlinkRequestKind.Service, NetlinkErrorKind.NoSuchService)]
-    [InlineData(SocketKernel.ESRCH, NetlinkRequestKind.Destination, NetlinkErrorKind.NoSuchService)]
-    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.Destination, NetlinkErrorKind.NoSuchDestination)]
-    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.ServiceWrite, NetlinkErrorKind.NoSuchScheduler)]
-    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.FamilyLookup, NetlinkErrorKind.FamilyNotFound)]
-    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.Interface, NetlinkErrorKind.NoSuchInterface)]
-    [InlineData(SocketKernel.ENODEV, NetlinkRequestKind.Interface, NetlinkErrorKind.NoSuchInterface)]
-    [InlineData(SocketKernel.EADDRNOTAVAIL, NetlinkRequestKind.Interface, NetlinkErrorKind.NoSuchInterface)]
-    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.Other, NetlinkErrorKind.Other)]
-    [InlineData(SocketKernel.EPERM, NetlinkRequestKind.Service, NetlinkErrorKind.PermissionDenied)]
-    [InlineData(SocketKernel.EINVAL, NetlinkRequestKind.Destination, NetlinkErrorKind.InvalidArgument)]
-    [InlineData(SocketKernel.EBUSY, NetlinkRequestKind.Service, NetlinkErrorKind.Other)]
-    public void Classify_ErrnoForRequest_GivesKind(int errno, NetlinkRequestKind request, NetlinkErrorKind expected) =>
+    [InlineData(SocketKernel.EEXIST, NetlinkRequestKind.ServiceWrite, KernelErrorKind.AlreadyExists)]
+    [InlineData(SocketKernel.EEXIST, NetlinkRequestKind.Destination, KernelErrorKind.AlreadyExists)]
+    [InlineData(SocketKernel.ESRCH, NetlinkRequestKind.Service, KernelErrorKind.NoSuchService)]
+    [InlineData(SocketKernel.ESRCH, NetlinkRequestKind.Destination, KernelErrorKind.NoSuchService)]
+    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.Destination, KernelErrorKind.NoSuchServer)]
+    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.ServiceWrite, KernelErrorKind.NoSuchScheduler)]
+    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.FamilyLookup, KernelErrorKind.FamilyNotFound)]
+    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.Interface, KernelErrorKind.NoSuchInterface)]
+    [InlineData(SocketKernel.ENODEV, NetlinkRequestKind.Interface, KernelErrorKind.NoSuchInterface)]
+    [InlineData(SocketKernel.EADDRNOTAVAIL, NetlinkRequestKind.Interface, KernelErrorKind.NoSuchInterface)]
+    [InlineData(SocketKernel.ENOENT, NetlinkRequestKind.Other, KernelErrorKind.Other)]
+    [InlineData(SocketKernel.EPERM, NetlinkRequestKind.Service, KernelErrorKind.PermissionDenied)]
+    [InlineData(SocketKernel.EINVAL, NetlinkRequestKind.Destination, KernelErrorKind.InvalidArgument)]
+    [InlineData(SocketKernel.EBUSY, NetlinkRequestKind.Service, KernelErrorKind.Other)]
+    public void Classify_ErrnoForRequest_GivesKind(int errno, NetlinkRequestKind request, KernelErrorKind expected) =>
         Assert.Equal(expected, NetlinkErrors.Classify(errno, request));
 
     [Fact]
@@ -28,7 +29,7 @@ public sealed class NetlinkErrorsTests
     {
         NetlinkException error = NetlinkErrors.Create(SocketKernel.EINVAL, NetlinkRequestKind.Destination, "IPVS_CMD_NEW_DEST 10.0.0.2:80", "bad weight");
 
-        Assert.Equal(NetlinkErrorKind.InvalidArgument, error.Kind);
+        Assert.Equal(KernelErrorKind.InvalidArgument, error.Kind);
         Assert.Equal("bad weight", error.KernelMessage);
         Assert.Contains("IPVS_CMD_NEW_DEST 10.0.0.2:80", error.Message, StringComparison.Ordinal);
         Assert.Contains("EINVAL", error.Message, StringComparison.Ordinal);
@@ -49,7 +50,7 @@ public sealed class NetlinkErrorsTests
     {
         NetlinkException error = NetlinkErrors.FamilyNotFound("IPVS");
 
-        Assert.Equal(NetlinkErrorKind.FamilyNotFound, error.Kind);
+        Assert.Equal(KernelErrorKind.FamilyNotFound, error.Kind);
         Assert.Equal(NetlinkErrors.IpvsNotAvailableMessage + ".", error.Message);
     }
 

@@ -3,6 +3,7 @@ using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Tests.Client.Support;
 using Ipvs.Netlink.Tests.Support;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Client;
 
@@ -50,8 +51,8 @@ public sealed class RouteClientTests
         IReadOnlyList<AddressFailure> failures = client.AddAddresses(5, addresses, 32);
 
         Assert.Equal([3, 500, 999], failures.Select(failure => failure.Index));
-        Assert.Equal(NetlinkErrorKind.AlreadyExists, failures[0].Error.Kind);
-        Assert.Equal(NetlinkErrorKind.InvalidArgument, failures[1].Error.Kind);
+        Assert.Equal(KernelErrorKind.AlreadyExists, failures[0].Error.Kind);
+        Assert.Equal(KernelErrorKind.InvalidArgument, failures[1].Error.Kind);
         Assert.Contains("RTM_NEWADDR 10.1.1.245/32 on index 5", failures[1].Error.Message, StringComparison.Ordinal);
         Assert.Equal(1000, kernel.Sent.Sum(datagram => datagram.Count));
         Assert.InRange(kernel.Sent.Count, 1, 2);

@@ -1,6 +1,7 @@
 using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Sockets;
+using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Sockets;
 
@@ -61,7 +62,7 @@ public sealed class NetlinkSocketTests
 
         NetlinkException error = Assert.Throws<NetlinkException>(() => socket.Receive(new byte[socket.ReceiveSize]));
 
-        Assert.Equal(NetlinkErrorKind.Timeout, error.Kind);
+        Assert.Equal(KernelErrorKind.Timeout, error.Kind);
     }
 
     [Fact]

@@ -1,0 +1,200 @@
+using Ipvs.Core.Desired;
+using Ipvs.Core.Draining;
+using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using Ipvs.Core.Planning;
+using Ipvs.Core.Reconciling;
+using static Ipvs.Core.Tests.Support.Build;
+
+namespace Ipvs.Core.Tests.Reconciling;
+
+public sealed class ReconcileRulesTests
+{
+    private static readonly VirtualServiceKey Web = Tcp("10.99.0.10", 80);
+    private static readonly VirtualServiceKey Api = Tcp("10.99.0.20", 80);
+
+    private static IpvsOperation Operation(IpvsOperationKind kind, VirtualServiceKey key, DesiredSource? source = null) =>
+        new(kind, Service(key), kind is IpvsOperationKind.AddServer or IpvsOperationKind.UpdateServer or IpvsOperationKind.DeleteServer ? Server("10.1.1.2", 8080) : null,
+            source ?? StaticSource, "test");
+
+    private static OperationFailure Failure(IpvsOperationKind kind, VirtualServiceKey key, KernelErrorKind error) => new(Operation(kind, key), error.ToString(), error);
+
+    private static Drain DrainOf(VirtualServiceKey key, string server) =>
+        new(key, Server(server, 8080).Key, Now, Now.AddMinutes(5));
+
+    [Theory]
+    [InlineData(KernelErrorKind.AlreadyExists, IpvsOperationKind.AddService, true)]
+    [InlineData(KernelErrorKind.AlreadyExists, IpvsOperationKind.AddServer, true)]
+    [InlineData(KernelErrorKind.NoSuchService, IpvsOperationKind.UpdateService, true)]
+    [InlineData(KernelErrorKind.NoSuchService, IpvsOperationKind.DeleteService, true)]
+    [InlineData(KernelErrorKind.NoSuchService, IpvsOperationKind.AddServer, true)]
+    [InlineData(KernelErrorKind.NoSuchService, IpvsOperationKind.UpdateServer, true)]
+    [InlineData(KernelErrorKind.NoSuchService, IpvsOperationKind.DeleteServer, true)]
+    [InlineData(KernelErrorKind.NoSuchServer, IpvsOperationKind.UpdateServer, true)]
+    [InlineData(KernelErrorKind.NoSuchServer, IpvsOperationKind.DeleteServer, true)]
+    [InlineData(KernelErrorKind.Other, IpvsOperationKind.AddService, false)]
+    [InlineData(KernelErrorKind.Other, IpvsOperationKind.DeleteServer, false)]
+    [InlineData(KernelErrorKind.InvalidArgument, IpvsOperationKind.AddServer, false)]
+    [InlineData(KernelErrorKind.NoSuchScheduler, IpvsOperationKind.AddService, false)]
+    public void ShowsStaleRead_KernelRefusal_IsEvidenceOnlyWhenItContradictsTheTable(KernelErrorKind error, IpvsOperationKind operation, bool expected) =>
+        Assert.Equal(expected, ReconcileRules.ShowsStaleRead(Failure(operation, Web, error), new HashSet<VirtualServiceKey>()));
+
+    [Fact]
+    public void ShowsStaleRead_ServerRefusedForAServiceThisBatchFailedToCreate_IsAConsequenceNotAContradiction() =>
+        Assert.False(ReconcileRules.ShowsStaleRead(Failure(IpvsOperationKind.AddServer, Web, KernelErrorKind.NoSuchService), new HashSet<VirtualServiceKey> { Web }));
+
+    [Fact]
+    public void WithholdFromForeign_CreationRefusedAsExistingAndNotOwned_WithholdsThatServicesOperationsOnly()
+    {
+        IpvsOperation[] operations = [Operation(IpvsOperationKind.AddService, Web), Operation(IpvsOperationKind.AddServer, Web),
+            Operation(IpvsOperationKind.AddService, Api), Operation(IpvsOperationKind.AddServer, Api)];
+
+        var (toSend, withheld) = ReconcileRules.WithholdFromForeign(operations, [Failure(IpvsOperationKind.AddService, Web, KernelErrorKind.AlreadyExists)], OwnershipRecord.Empty);
+
+        Assert.Equal([operations[3]], toSend);
+        OperationFailure only = Assert.Single(withheld);
+        Assert.Same(operations[1], only.Operation);
+        Assert.Equal(KernelErrorKind.Withheld, only.Kind);
+    }
+
+    [Fact]
+    public void WithholdFromForeign_CreationRefusedButServiceOwned_SendsItsOperations()
+    {
+        IpvsOperation[] operations = [Operation(IpvsOperationKind.AddService, Web), Operation(IpvsOperationKind.AddServer, Web)];
+
+        var (toSend, withheld) = ReconcileRules.WithholdFromForeign(operations, [Failure(IpvsOperationKind.AddService, Web, KernelErrorKind.AlreadyExists)], Owning(Web));
+
+        Assert.Equal([operations[1]], toSend);
+        Assert.Empty(withheld);
+    }
+
+    [Fact]
+    public void SettleFailures_MixedFailures_SortsThemAndReleasesAServiceItFailedToCreate()
+    {
+        OperationFailure error = Failure(IpvsOperationKind.AddService, Web, KernelErrorKind.InvalidArgument);
+        OperationFailure stale = Failure(IpvsOperationKind.DeleteServer, Api, KernelErrorKind.NoSuchServer);
+        OperationFailure withheld = Failure(IpvsOperationKind.AddServer, Api, KernelErrorKind.Withheld);
+
+        FailureSettlement settled = ReconcileRules.SettleFailures([error, stale, withheld], before: Owning(Api), next: Owning(Web, Api));
+
+        Assert.Equal([error], settled.Errors);
+        Assert.Equal([stale], settled.Stale);
+        Assert.Equal([withheld], settled.Withheld);
+        Assert.True(settled.StaleRead);
+        Assert.False(settled.Next.Owns(Web));
+        Assert.True(settled.Next.Owns(Api));
+    }
+
+    [Fact]
+    public void SettleFailures_OwnedServiceTakenForMissing_KeepsItsDrains()
+    {
+        Drain drain = DrainOf(Web, "10.1.1.2");
+        OwnershipRecord before = Owning(Web).WithDrain(drain);
+
+        FailureSettlement settled = ReconcileRules.SettleFailures([Failure(IpvsOperationKind.AddService, Web, KernelErrorKind.AlreadyExists)], before, next: Owning(Web));
+
+        Assert.True(settled.StaleRead);
+        Assert.Equal(drain, Assert.Single(settled.Next.Drains.Values));
+    }
+
+    [Fact]
+    public void SettleFailures_NoStaleRead_DropsNoDrainAndAddsNone()
+    {
+        OwnershipRecord before = Owning(Web).WithDrain(DrainOf(Web, "10.1.1.2"));
+
+        FailureSettlement settled = ReconcileRules.SettleFailures([Failure(IpvsOperationKind.AddServer, Web, KernelErrorKind.Other)], before, next: Owning(Web));
+
+        Assert.False(settled.StaleRead);
+        Assert.Empty(settled.Next.Drains);
+    }
+
+    [Fact]
+    public void ForgottenForMissing_OwnedServiceLeftOutOnlyBecauseTheTableLacksIt_IsAskedFor()
+    {
+        VirtualServiceKey refused = Tcp("10.98.0.1", 80);
+        OwnershipRecord before = Owning(Web, Api, refused);
+
+        IReadOnlyList<VirtualServiceKey> asked = ReconcileRules.ForgottenForMissing(Table(InKernel(Service(Api), Array.Empty<RealServer>())), before, Owning(), Policy);
+
+        Assert.Equal([Web], asked);
+    }
+
+    [Fact]
+    public void ForgottenForMissing_OwnershipUnchanged_AsksNothing()
+    {
+        OwnershipRecord before = Owning(Web);
+
+        Assert.Empty(ReconcileRules.ForgottenForMissing(KernelTable.Empty, before, before, Policy));
+    }
+
+    [Fact]
+    public void Hold_SourceNotReadYet_KeepsOnlyDeclaredOperationsAndEverythingOwned()
+    {
+        IpvsOperation add = Operation(IpvsOperationKind.AddServer, Web);
+        IpvsOperation agentsRemoval = new(IpvsOperationKind.DeleteService, Service(Api), null, null, "no longer wanted");
+        Drain drain = DrainOf(Api, "10.1.1.3");
+        var plan = new Plan([add, agentsRemoval], [], Owning(Web));
+
+        Plan held = ReconcileRules.Hold(plan, Owning(Api).WithDrain(drain));
+
+        Assert.Equal([add], held.Operations);
+        Assert.True(held.NextOwnership.Owns(Web));
+        Assert.True(held.NextOwnership.Owns(Api));
+        Assert.Equal(drain, Assert.Single(held.NextOwnership.Drains.Values));
+    }
+
+    [Fact]
+    public void ChangedServices_AddedRemovedAndReplacedServices_AreExactlyTheChanged()
+    {
+        var merger = new DesiredStateMerger();
+        var kept = new ServiceDeclaration(StaticSource, Service(Web), [Server("10.1.1.2", 8080)]);
+        DesiredState before = merger.Merge(1, [kept, new(StaticSource, Service(Api), [Server("10.1.1.3", 8080)]), new(StaticSource, Service(Tcp("10.99.0.30", 80)), [])]).State;
+        DesiredState after = merger.Merge(2, [kept, new(StaticSource, Service(Api), [Server("10.1.1.4", 8080)]), new(StaticSource, Service(Tcp("10.99.0.40", 80)), [])]).State;
+
+        HashSet<VirtualServiceKey> changed = ReconcileRules.ChangedServices(before, after);
+
+        Assert.Equal([Api, Tcp("10.99.0.30", 80), Tcp("10.99.0.40", 80)], changed.Order(KeyOrder.Instance));
+        Assert.Empty(ReconcileRules.ChangedServices(after, after));
+    }
+
+    [Fact]
+    public void CarryIssues_ScopedPlan_KeepsTheUnchangedServicesIssuesAndReplacesTheChangedOnes()
+    {
+        var oldWeb = new PlanIssue(PlanIssueKind.ForeignCollision, Web, null, "web old");
+        var oldApi = new PlanIssue(PlanIssueKind.ForeignCollision, Api, null, "api old");
+        var newWeb = new PlanIssue(PlanIssueKind.ForeignCollision, Web, null, "web new");
+
+        IReadOnlyList<PlanIssue> issues = ReconcileRules.CarryIssues([oldWeb, oldApi], new HashSet<VirtualServiceKey> { Web }, [newWeb]);
+
+        Assert.Equal([newWeb, oldApi], issues);
+    }
+
+    [Fact]
+    public void ChangesServiceSet_OnlyServerChangesAndSameOwnership_IsFalse()
+    {
+        var plan = new Plan([Operation(IpvsOperationKind.UpdateServer, Web)], [], Owning(Web));
+
+        Assert.False(ReconcileRules.ChangesServiceSet(plan, Owning(Web)));
+        Assert.True(ReconcileRules.ChangesServiceSet(plan with { NextOwnership = Owning(Web, Api) }, Owning(Web)));
+        Assert.True(ReconcileRules.ChangesServiceSet(new Plan([Operation(IpvsOperationKind.AddService, Api)], [], Owning(Web)), Owning(Web)));
+    }
+
+    [Fact]
+    public void WantedVips_OwnedAddressServices_AreTheirAddressesWithoutMarksOrForeignOnes()
+    {
+        VirtualServiceKey mark = VirtualServiceKey.ForFirewallMark(IpFamily.V4, 7);
+        KernelTable expected = Table(InKernel(Service(Web), Array.Empty<RealServer>()), InKernel(Service(Api), Array.Empty<RealServer>()), InKernel(Service(mark), Array.Empty<RealServer>()));
+
+        Assert.Equal([NetAddress.Parse("10.99.0.10")], ReconcileRules.WantedVips(expected, Owning(Web, mark)));
+    }
+
+    [Fact]
+    public void Succeeded_SomeFailed_KeepsTheOthersInOrder()
+    {
+        IpvsOperation[] operations = [Operation(IpvsOperationKind.AddService, Web), Operation(IpvsOperationKind.AddServer, Web), Operation(IpvsOperationKind.AddService, Api)];
+
+        Assert.Equal([operations[0], operations[2]], ReconcileRules.Succeeded(operations, [new OperationFailure(operations[1], "EINVAL")]));
+        Assert.Same(operations, ReconcileRules.Succeeded(operations, []));
+    }
+}

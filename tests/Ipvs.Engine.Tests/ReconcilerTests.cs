@@ -1,0 +1,593 @@
+using Ipvs.Core.Desired;
+using Ipvs.Core.Kernel;
+using Ipvs.Core.Draining;
+using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
+using Ipvs.Core.Planning;
+using Ipvs.Engine.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+using Serilog.Events;
+using static Ipvs.Engine.Tests.Support.Services;
+
+namespace Ipvs.Engine.Tests;
+
+public sealed class ReconcilerTests : IDisposable
+{
+    private readonly FakeKernel _kernel = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly TestLog _log = new();
+    private readonly RecordingMetrics _metrics = new();
+
+    private Reconciler Create(IDesiredSource source, InMemoryOwnershipStore store, IVipAddresses? vips = null) =>
+        new(_kernel, vips, store, new DesiredStateAssembler([source], null), new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, _metrics);
+
+    [Fact]
+    public void Run_NewService_PutsItsVipUpBeforeTheServiceIsCreated()
+    {
+        var vips = new RecordingVips(_kernel);
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore(), vips);
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        (IReadOnlySet<NetAddress> wanted, int appliedBefore) = Assert.Single(vips.Syncs);
+        Assert.Equal([NetAddress.Parse("10.99.0.10")], wanted);
+        Assert.Equal(0, appliedBefore);
+        Assert.NotEmpty(_kernel.Applied);
+    }
+
+    [Fact]
+    public void Run_RetiredServiceStillDraining_KeepsItsVipUntilTheServiceIsGone()
+    {
+        VirtualService web = Service("10.99.0.10");
+        RealServer busy = Server("10.1.1.2");
+        _kernel.AddService(web, busy);
+        _kernel.SetConnections(web.Key, busy.Key, active: 3);
+        var vips = new RecordingVips(_kernel);
+        Reconciler reconciler = Create(Source(), new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(web.Key)), vips);
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        bool drainingAfterFirstPass = _kernel.Find(web.Key) is not null;
+        _kernel.SetConnections(web.Key, busy.Key, active: 0);
+        reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.True(drainingAfterFirstPass);
+        Assert.Equal(2, vips.Syncs.Count);
+        Assert.Contains(NetAddress.Parse("10.99.0.10"), vips.Syncs[0].Wanted);
+        Assert.Empty(vips.Syncs[1].Wanted);
+        Assert.Null(_kernel.Find(web.Key));
+    }
+
+    [Fact]
+    public void Run_NewService_AddsItAndJournalsOwnership()
+    {
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))), store);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.Equal(3, report.Outcome.Count);
+        Assert.Equal(2, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Count);
+        Assert.True(store.Record.Owns(Tcp("10.99.0.10")));
+        Assert.Contains(_log.Messages(LogEventLevel.Information), message => message.Contains("Add service TCP 10.99.0.10:80", StringComparison.Ordinal)
+            && message.Contains("static file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_KernelHasAnUnreadableEntry_WarnsOnceNamingItAndServesTheRest()
+    {
+        const string Problem = "Service TCP 192.0.2.80:80: IPv4 IPVS_SVC_ATTR_NETMASK 255.0.255.0 is not contiguous (no prefix length).";
+        _kernel.Unreadable.Add(Problem);
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore());
+
+        ReconcileReport first = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _ = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Empty(first.Outcome.Failures);
+        Assert.Single(_kernel.Find(Tcp("10.99.0.10"))!.RealServers);
+        Assert.Single(_log.Messages(LogEventLevel.Warning), message => message.Contains("192.0.2.80:80", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_SomeOperationsRejected_AppliesTheRestAndLogsEachFailure()
+    {
+        _kernel.Reject = operation => operation.Server?.Address == NetAddress.Parse("10.1.1.3") ? "EINVAL: bad real server" : null;
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"), Server("10.1.1.4"))), new InMemoryOwnershipStore());
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.Single(report.Outcome.Failures);
+        Assert.Equal(
+            [NetAddress.Parse("10.1.1.2"), NetAddress.Parse("10.1.1.4")],
+            _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Keys.Select(key => key.Address).Order().ToArray());
+        Assert.Contains(_log.Messages(LogEventLevel.Error), message => message.Contains("10.1.1.3", StringComparison.Ordinal) && message.Contains("EINVAL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_AddServiceRejectedAsExisting_DoesNotClaimOwnership()
+    {
+        _kernel.Reject = operation => operation.Kind == IpvsOperationKind.AddService ? "EEXIST: created by someone else meanwhile" : null;
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), store);
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.False(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+    }
+
+    [Fact]
+    public void Run_ReadMissedAnOwnedService_WarnsOnceAsAStaleReadAndTheNextPassReadsTheKernel()
+    {
+        VirtualService web = Service("10.99.0.10");
+        _kernel.AddService(web, Server("10.1.1.2"), Server("10.1.1.3"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(web.Key));
+        Reconciler reconciler = Create(Source(Declare(web, Server("10.1.1.2"), Server("10.1.1.3"))), journal);
+        _kernel.MissedByNextRead.Add(web.Key);
+
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+        bool projectionDropped = reconciler.LastTable is null;
+        ReconcileReport next = reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        Assert.True(stale.StaleRead);
+        Assert.Equal(3, stale.Outcome.Failures.Count);
+        string warning = Assert.Single(_log.Messages(LogEventLevel.Warning));
+        Assert.Contains("add service TCP 10.99.0.10:80: it already exists (and 2 more refusals like it)", warning, StringComparison.Ordinal);
+        Assert.Contains("dump is not atomic", warning, StringComparison.Ordinal);
+        Assert.Contains("the next pass reads it afresh", warning, StringComparison.Ordinal);
+        Assert.Empty(_log.Messages(LogEventLevel.Error));
+        Assert.False(_metrics.Errors.ContainsKey("operation"));
+        Assert.True(journal.Record.Owns(web.Key));
+        Assert.True(projectionDropped);
+        Assert.True(next.ReadKernel);
+        Assert.Equal(2, _kernel.Reads);
+        Assert.Empty(next.Plan.Operations);
+        Assert.False(next.StaleRead);
+    }
+
+    [Fact]
+    public void Run_ScopedPassChangesARealServerTheKernelLacks_IsAStaleReadThatTheNextPassRepairs()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.Apply([new IpvsOperation(IpvsOperationKind.DeleteServer, Service("10.99.0.10"), Server("10.1.1.3"), null, "operator")]);
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3", weight: 4))], []);
+
+        ReconcileReport scoped = reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, PassTable.Fresh);
+
+        Assert.False(scoped.ReadKernel);
+        Assert.True(scoped.StaleRead);
+        Assert.Contains("change TCP 10.99.0.10:80 real server 10.1.1.3:8080: the real server does not exist", Assert.Single(_log.Messages(LogEventLevel.Warning)), StringComparison.Ordinal);
+        Assert.Empty(_log.Messages(LogEventLevel.Error));
+        IpvsOperation repair = Assert.Single(next.Plan.Operations);
+        Assert.Equal((IpvsOperationKind.AddServer, Server("10.1.1.3").Key), (repair.Kind, repair.Server!.Value.Key));
+        Assert.Equal(4, _kernel.Find(Tcp("10.99.0.10"))!.RealServers[Server("10.1.1.3").Key].Server.Weight);
+    }
+
+    [Fact]
+    public void Run_ReadMissedAForeignServiceThatIsDesired_DoesNotAdoptItAndTheNextPassReportsTheCollision()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.9"));
+        _kernel.MissedByNextRead.Add(Tcp("10.99.0.10"));
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.9"))), store);
+
+        ReconcileReport first = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, PassTable.Fresh);
+
+        Assert.True(first.StaleRead);
+        Assert.False(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+        Assert.Empty(store.Record.Services);
+        Assert.Empty(next.Plan.Operations);
+        Assert.Equal(PlanIssueKind.ForeignCollision, Assert.Single(next.Plan.Issues).Kind);
+    }
+
+    [Fact]
+    public void Run_ReadMissedAForeignServiceWithOtherRealServers_AddsNoneOfOursToIt()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.9"));
+        _kernel.MissedByNextRead.Add(Tcp("10.99.0.10"));
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))), new InMemoryOwnershipStore());
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.Equal([Server("10.1.1.9").Key], _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Keys);
+        Assert.Equal([KernelErrorKind.AlreadyExists, KernelErrorKind.Withheld, KernelErrorKind.Withheld], report.Outcome.Failures.Select(failure => failure.Kind));
+        Assert.True(report.StaleRead);
+        Assert.False(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+        Assert.Contains(_log.Messages(LogEventLevel.Warning), message =>
+            message.Contains("TCP 10.99.0.10:80 appeared in the kernel, made by someone else", StringComparison.Ordinal)
+            && message.Contains("its 2 planned real-server operations were not sent", StringComparison.Ordinal));
+        Assert.Empty(_log.Messages(LogEventLevel.Error));
+    }
+
+    [Fact]
+    public void Run_PlanCreatesAServiceAndMore_SendsTheCreationFirstInABatchOfItsOwn()
+    {
+        _kernel.AddService(Service("10.99.0.20"), Server("10.1.1.5"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(Tcp("10.99.0.20")));
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.20"), Server("10.1.1.6"))), journal);
+
+        ReconcileReport creating = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        ReconcileReport changing = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Equal(IpvsOperationKind.AddService, _kernel.Applied[0].Kind);
+        Assert.Equal(2, creating.Outcome.Datagrams);
+        Assert.Equal(creating.Plan.Operations.Count, creating.Outcome.Count);
+        Assert.Empty(changing.Plan.Operations);
+        Assert.Equal([Server("10.1.1.2").Key], _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Keys);
+    }
+
+    [Fact]
+    public void Run_ReadMissedAnOwnedServiceNoLongerWanted_KeepsOwningItAndTheNextPassRemovesIt()
+    {
+        VirtualService web = Service("10.99.0.10");
+        _kernel.AddService(web, Server("10.1.1.2"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(web.Key));
+        Reconciler reconciler = Create(Source(), journal);
+        _kernel.MissedByNextRead.Add(web.Key);
+
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+        bool ownedAfterStaleRead = journal.Record.Owns(web.Key);
+        ReconcileReport next = reconciler.Run(ReconcileReason.StaleRead, PassTable.Fresh);
+
+        Assert.True(stale.StaleRead);
+        Assert.True(ownedAfterStaleRead);
+        Assert.Contains(next.Plan.Operations, operation => operation.Kind == IpvsOperationKind.DeleteService && operation.ServiceKey == web.Key);
+        Assert.Null(_kernel.Find(web.Key));
+        Assert.Empty(journal.Record.Services);
+        Assert.Contains("TCP 10.99.0.10:80: owned, no longer wanted and missing from the table", Assert.Single(_log.Messages(LogEventLevel.Warning)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_ReadMissedAnOwnedServiceThatIsDraining_TheDrainKeepsItsDeadline()
+    {
+        VirtualService web = Service("10.99.0.10");
+        _kernel.AddService(web, Server("10.1.1.2"), Server("10.1.1.3"));
+        _kernel.SetConnections(web.Key, Server("10.1.1.3").Key, active: 3);
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(web.Key));
+        Reconciler reconciler = Create(Source(Declare(web, Server("10.1.1.2"))), journal);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        Drain drain = Assert.Single(journal.Record.Drains.Values);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        _kernel.MissedByNextRead.Add(web.Key);
+
+        ReconcileReport stale = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+        Drain? afterStaleRead = journal.Record.Drains.Values.SingleOrDefault();
+        _time.Advance(TimeSpan.FromMinutes(1));
+        reconciler.Run(ReconcileReason.StaleRead, PassTable.Fresh);
+
+        Assert.True(stale.StaleRead);
+        Assert.Equal(drain, afterStaleRead);
+        Assert.Equal(drain, Assert.Single(journal.Record.Drains.Values));
+    }
+
+    [Fact]
+    public void Run_ServiceAddRefusedForItsScheduler_ItsRealServersAreFailuresNotAStaleRead()
+    {
+        _kernel.Reject = operation => operation.Kind == IpvsOperationKind.AddService ? "ENOENT: no such scheduler" : null;
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore());
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.False(report.StaleRead);
+        Assert.Equal([KernelErrorKind.Other, KernelErrorKind.NoSuchService], report.Outcome.Failures.Select(failure => failure.Kind));
+        Assert.Equal(2, _log.Messages(LogEventLevel.Error).Count());
+        Assert.DoesNotContain(_log.Messages(LogEventLevel.Warning), message => message.Contains("not atomic", StringComparison.Ordinal));
+        Assert.NotNull(reconciler.LastTable);
+    }
+
+    [Fact]
+    public void Constructor_JournalSaysOwned_AdoptsAndRemovesUndesiredButLeavesForeign()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.2"));
+        _kernel.AddService(Service("10.99.0.20"), Server("10.1.1.9"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(Tcp("10.99.0.10")));
+        Reconciler reconciler = Create(Source(), journal);
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.Null(_kernel.Find(Tcp("10.99.0.10")));
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.20")));
+        Assert.Empty(journal.Record.Services);
+    }
+
+    [Fact]
+    public void Run_SourceNotReadYet_RemovesNothingOwned()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.2"));
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(Tcp("10.99.0.10")));
+        Reconciler reconciler = Create(new FixedTestSource(null), journal);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.Empty(report.Plan.Operations);
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.10")));
+        Assert.True(reconciler.Ownership.Owns(Tcp("10.99.0.10")));
+    }
+
+    [Fact]
+    public void Run_ReadThatPrecededAPass_FullPassKeepsWhatThePassApplied()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        KernelRead read = reconciler.StartRead();
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, PassTable.From(read));
+
+        Assert.True(resync.ReadKernel);
+        Assert.Empty(resync.Plan.Operations);
+        Assert.Equal(2, _kernel.Reads);
+        Assert.Equal(2, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Count);
+    }
+
+    [Fact]
+    public void Run_ReadThatPrecededAPass_FullPassStillRepairsDriftElsewhere()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.20"), Server("10.1.1.4")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.Remove(Tcp("10.99.0.20"));
+        KernelRead read = reconciler.StartRead();
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")), Declare(Service("10.99.0.20"), Server("10.1.1.4"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, PassTable.From(read));
+
+        Assert.Equal([(IpvsOperationKind.AddService, Tcp("10.99.0.20")), (IpvsOperationKind.AddServer, Tcp("10.99.0.20"))],
+            resync.Plan.Operations.Select(operation => (operation.Kind, operation.ServiceKey)));
+        Assert.Empty(resync.Outcome.Failures);
+    }
+
+    [Fact]
+    public void Run_PassFailedWhileAReadRan_FullPassReadsTheKernelAgain()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        KernelRead read = reconciler.StartRead();
+        _kernel.ReadFailure = new InvalidOperationException("dump interrupted");
+        Assert.Throws<InvalidOperationException>(() => reconciler.Run(ReconcileReason.Retry, PassTable.Fresh));
+        _kernel.ReadFailure = null;
+        int readsBefore = _kernel.Reads;
+
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, PassTable.From(read));
+
+        Assert.True(read.Spoiled);
+        Assert.Equal(readsBefore + 1, _kernel.Reads);
+        Assert.True(resync.ReadKernel);
+    }
+
+    [Fact]
+    public void Run_ScopedPassKeepsTheServiceSet_SkipsTheVipSync()
+    {
+        var vips = new RecordingVips(_kernel);
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore(), vips);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+        int afterServerAdded = vips.Syncs.Count;
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")), Declare(Service("10.99.0.11"), Server("10.1.1.4"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+        int afterServiceAdded = vips.Syncs.Count;
+        reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Equal(1, afterServerAdded);
+        Assert.Equal(2, afterServiceAdded);
+        Assert.Equal(3, vips.Syncs.Count);
+        Assert.Equal([NetAddress.Parse("10.99.0.10"), NetAddress.Parse("10.99.0.11")], vips.Syncs[1].Wanted.Order());
+    }
+
+    [Fact]
+    public void Run_LastVipSyncFailed_NextScopedPassSyncsAgain()
+    {
+        var vips = new RecordingVips(_kernel) { Failure = new VipSyncException("ipvs0 is gone") };
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore(), vips);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        vips.Failure = null;
+
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"))], []);
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        Assert.Equal(2, vips.Syncs.Count);
+    }
+
+    [Fact]
+    public void Run_BetweenResyncs_PlansFromTheProjectedTableWithoutReadingTheKernel()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2", weight: 5))], []);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        Assert.Equal(1, _kernel.Reads);
+        IpvsOperation change = Assert.Single(report.Plan.Operations);
+        Assert.Equal(IpvsOperationKind.UpdateServer, change.Kind);
+        Assert.Equal(5, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Values.Single().Server.Weight);
+    }
+
+    [Fact]
+    public void Run_OneServiceChangedBetweenResyncs_PlansOnlyItAndKeepsTheOtherServicesIssues()
+    {
+        _kernel.AddService(Service("10.99.0.30"), Server("10.1.1.9"));
+        ServiceDeclaration foreign = Declare(Service("10.99.0.30"), Server("10.1.1.9"));
+        ServiceDeclaration web = Declare(Service("10.99.0.10"), Server("10.1.1.2"));
+        FixedTestSource source = Source(foreign, web, Declare(Service("10.99.0.20"), Server("10.1.1.3")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        ReconcileReport startup = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        source.Current = new SourceSnapshot([foreign, web, Declare(Service("10.99.0.20"), Server("10.1.1.3", weight: 4))], []);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        IpvsOperation change = Assert.Single(report.Plan.Operations);
+        Assert.Equal((IpvsOperationKind.UpdateServer, Tcp("10.99.0.20")), (change.Kind, change.ServiceKey));
+        Assert.Equal(startup.Plan.Issues, report.Plan.Issues);
+        Assert.Equal(PlanIssueKind.ForeignCollision, Assert.Single(report.Plan.Issues).Kind);
+    }
+
+    [Fact]
+    public void Run_DrainDeadlinePassesBetweenResyncs_UnchangedServiceWaitsForTheFullResync()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")), Declare(Service("10.99.0.20"), Server("10.1.1.4")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.SetConnections(Tcp("10.99.0.10"), Server("10.1.1.3").Key, active: 3);
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.20"), Server("10.1.1.4"))], []);
+        reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+        _time.Advance(DrainPolicy.Default.Timeout + TimeSpan.FromMinutes(1));
+
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.20"), Server("10.1.1.4", weight: 2))], []);
+        ReconcileReport between = reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Equal(Tcp("10.99.0.20"), Assert.Single(between.Plan.Operations).ServiceKey);
+        IpvsOperation delete = Assert.Single(resync.Plan.Operations);
+        Assert.Equal((IpvsOperationKind.DeleteServer, Server("10.1.1.3").Key), (delete.Kind, delete.Server!.Value.Key));
+        Assert.Empty(reconciler.Ownership.Drains);
+    }
+
+    [Fact]
+    public void Run_LastPassHadFailures_NextPassBetweenResyncsPlansEverything()
+    {
+        _kernel.Reject = operation => operation.Server?.Address == NetAddress.Parse("10.1.1.3") ? "ENOMEM: try again" : null;
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.Reject = _ => null;
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        IpvsOperation retried = Assert.Single(report.Plan.Operations);
+        Assert.Equal((IpvsOperationKind.AddServer, Server("10.1.1.3").Key), (retried.Kind, retried.Server!.Value.Key));
+        Assert.Equal(2, _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Count);
+    }
+
+    [Fact]
+    public void Run_DriftAtResync_RepairsDeletedAndReweightedServers()
+    {
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3", weight: 2))), new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.Apply([
+            new IpvsOperation(IpvsOperationKind.DeleteServer, Service("10.99.0.10"), Server("10.1.1.2"), null, "operator"),
+            new IpvsOperation(IpvsOperationKind.UpdateServer, Service("10.99.0.10"), Server("10.1.1.3", weight: 9), null, "operator"),
+        ]);
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Equal(2, report.Plan.Operations.Count);
+        Assert.Equal([1, 2], _kernel.Find(Tcp("10.99.0.10"))!.OrderedRealServers.Select(server => server.Server.Weight).ToArray());
+    }
+
+    [Fact]
+    public void Run_KernelReadFails_ThrowsAndTheNextPassReadsAgain()
+    {
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore());
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.ReadFailure = new InvalidOperationException("dump interrupted");
+
+        Assert.Throws<InvalidOperationException>(() => reconciler.Run(ReconcileReason.Resync, PassTable.Fresh));
+        _kernel.ReadFailure = null;
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        Assert.Equal(3, _kernel.Reads);
+    }
+
+    [Fact]
+    public void RemoveOwned_OwnedAndForeignServices_RemovesOnlyOwned()
+    {
+        _kernel.AddService(Service("10.99.0.20"), Server("10.1.1.9"));
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), store);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        reconciler.RemoveOwned();
+
+        Assert.Null(_kernel.Find(Tcp("10.99.0.10")));
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.20")));
+        Assert.Empty(store.Record.Services);
+    }
+
+    [Fact]
+    public void Run_ConflictLastingSeveralPasses_WarnsOncePerChangeOfState()
+    {
+        _kernel.AddService(Service("10.99.0.10"), Server("10.9.9.9"));
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        SourceSnapshot wanted = source.Current!;
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore());
+        int Warnings() => _log.Messages(LogEventLevel.Warning).Count(message => message.Contains("10.99.0.10", StringComparison.Ordinal));
+
+        for (int pass = 0; pass < 3; pass++)
+        {
+            reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+            reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+        }
+
+        int whileItLasts = Warnings();
+        source.Current = new SourceSnapshot([], []);
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Fresh);
+        source.Current = wanted;
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Fresh);
+        reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Equal(1, whileItLasts);
+        Assert.Equal(2, Warnings());
+    }
+
+    [Fact]
+    public void Run_ManualDrainOfBusyServer_SetsWeightZeroAndKeepsIt()
+    {
+        var drains = new FixedDrains([new ManualDrain { Server = "10.1.1.2:8080", RequestedAt = _time.GetUtcNow() }]);
+        _kernel.AddService(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"));
+        _kernel.SetConnections(Tcp("10.99.0.10"), Server("10.1.1.2").Key, active: 4);
+        var journal = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithService(Tcp("10.99.0.10")));
+        var reconciler = new Reconciler(_kernel, null, journal, new DesiredStateAssembler([Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3")))], drains),
+            new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, new RecordingMetrics());
+
+        reconciler.Run(ReconcileReason.Drain, PassTable.Fresh);
+
+        Assert.Equal(0, _kernel.Find(Tcp("10.99.0.10"))!.RealServers[Server("10.1.1.2").Key].Server.Weight);
+        Assert.Single(journal.Record.Drains);
+    }
+
+    [Fact]
+    public void Run_PassAboveTheThreshold_LogsASummaryAtInfoAndEachChangeAtDebug()
+    {
+        ServiceDeclaration[] declarations = [.. Enumerable.Range(1, 20).Select(i =>
+            Declare(Service($"10.99.0.{i}"), [.. Enumerable.Range(2, 10).Select(j => Server($"10.1.1.{j}"))]))];
+        Reconciler reconciler = Create(Source(declarations), new InMemoryOwnershipStore());
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        string[] info = [.. _log.Messages(LogEventLevel.Information)];
+        string summary = Assert.Single(info, message => message.StartsWith("Applied 220 changes", StringComparison.Ordinal));
+        Assert.Contains("20 services added, 200 real servers added", summary, StringComparison.Ordinal);
+        Assert.Contains("by source: static file /etc/ipvs-agent/services.yaml", summary, StringComparison.Ordinal);
+        Assert.Contains("20 services (TCP 10.99.0.1:80, TCP 10.99.0.2:80, TCP 10.99.0.3:80 and 17 more) touched", summary, StringComparison.Ordinal);
+        Assert.InRange(info.Count(message => message.StartsWith("  e.g. ", StringComparison.Ordinal)), 1, 5);
+        Assert.Equal(220, _log.Messages(LogEventLevel.Debug).Count(message => message.StartsWith("Add", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Run_PassAtTheThreshold_LogsEachChangeAtInfo()
+    {
+        // 9 services of 10 real servers: 99 changes.
+        ServiceDeclaration[] declarations = [.. Enumerable.Range(1, 9).Select(i =>
+            Declare(Service($"10.99.0.{i}"), [.. Enumerable.Range(2, 10).Select(j => Server($"10.1.1.{j}"))]))];
+        Reconciler reconciler = Create(Source(declarations), new InMemoryOwnershipStore());
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.Equal(99, _log.Messages(LogEventLevel.Information).Count(message => message.StartsWith("Add", StringComparison.Ordinal)));
+        Assert.DoesNotContain(_log.Messages(LogEventLevel.Information), message => message.StartsWith("Applied", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => _kernel.Dispose();
+}
