@@ -15,7 +15,7 @@ export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
 BIN = bin/$(CONFIGURATION)/net10.0
-UNIT_TESTS := $(foreach p,Core Netlink Docker Agent Dns,tests/Ipvs.$(p).Tests/$(BIN)/Ipvs.$(p).Tests.dll)
+UNIT_TESTS := $(foreach p,Core Engine Netlink Docker Agent Dns,tests/Ipvs.$(p).Tests/$(BIN)/Ipvs.$(p).Tests.dll)
 LAB_TESTS := tests/Ipvs.Integration.Tests/$(BIN)/Ipvs.Integration.Tests.dll
 LAB_FILTER := -trait- Category=LabDocker
 # Tests that need a real dockerd (the Docker source's, and the agent's against dockerd, swarm last) run in a second
