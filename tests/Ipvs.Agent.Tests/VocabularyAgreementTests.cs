@@ -4,7 +4,6 @@ using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Docker.Labels;
 using Ipvs.Netlink.Ipvs;
-using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Wire;
 
 namespace Ipvs.Agent.Tests;
@@ -86,7 +85,7 @@ public sealed class VocabularyAgreementTests
         });
 
         Assert.Empty(file.Errors);
-        Assert.Equal(expected, Assert.Single(Assert.Single(file.Declarations).Servers).Method);
+        Assert.Equal(expected, Assert.Single(Assert.Single(file.Declarations).RealServers).Method);
         Assert.Empty(labels.Errors);
         Assert.Equal(expected, Assert.Single(labels.Services).Method);
         Assert.Equal(name, IpvsVocabulary.MethodName(expected));
@@ -120,7 +119,8 @@ public sealed class VocabularyAgreementTests
     {
         byte[] buffer = new byte[IpvsMessages.MaxRequestSize];
         var writer = new NetlinkWriter(buffer);
-        IpvsMessages.WriteService(ref writer, new RequestHeader(0x1c, 1, NetlinkKernel.NLM_F_ACK), IpvsKernel.IPVS_CMD_NEW_SERVICE, service);
+        // Command 1 is IPVS_CMD_NEW_SERVICE: the request carries the same service attributes as a dump reply.
+        IpvsMessages.WriteService(ref writer, new RequestHeader(FamilyId: 0x1c, Sequence: 1, Flags: 0), command: 1, service);
         var reader = new NetlinkMessageReader(buffer.AsSpan(0, writer.Length));
         Assert.True(reader.TryRead(out NetlinkMessage message));
         return IpvsMessages.ReadService(message).Service;
