@@ -1,6 +1,5 @@
 using System.Globalization;
 using Ipvs.Core.Model;
-using Ipvs.Docker.Discovery;
 
 namespace Ipvs.Docker.Labels;
 
