@@ -12,7 +12,7 @@
  * here: adding a constant there without adding it here fails the unit test
  * (KernelConstantsTests); so must the C names of the Ipvs.Core model enums
  * that go to the kernel as they are (KernelEnumTests), and every const of the
- * agent's Interop class (tests/Ipvs.Agent.Tests/InteropTests).
+ * agent's Interop class (tests/Ipvs.Agent.Tests/Native/InteropTests).
  */
 /* CLONE_NEWNET and friends are GNU extensions of <sched.h>. */
 #define _GNU_SOURCE
@@ -312,7 +312,7 @@ static void socket_h(void)
     P(EADDRNOTAVAIL);
 }
 
-/* The agent's own file and thread calls (src/Ipvs.Agent/Interop.*.cs); O_RDONLY, O_CLOEXEC, EINTR, ENOENT are above. */
+/* The agent's own file and thread calls (src/Ipvs.Agent/Native/Interop.*.cs); O_RDONLY, O_CLOEXEC, EINTR, ENOENT are above. */
 static void agent_h(void)
 {
     P(O_NOCTTY);

@@ -7,7 +7,6 @@ using Ipvs.Core.Draining;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
-using Ipvs.Core.Planning;
 
 namespace Ipvs.Agent.Commands;
 

@@ -6,7 +6,6 @@ using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
-using Ipvs.Core.Planning;
 
 namespace Ipvs.Agent.Commands;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Ipvs.Agent.Native;
 
 namespace Ipvs.Agent.Configuration;
 

@@ -1,3 +1,5 @@
+using Ipvs.Agent.Native;
+
 namespace Ipvs.Agent.Reconciliation;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
-using Ipvs.Core.Model;
 
-namespace Ipvs.Core.Planning;
+namespace Ipvs.Core.Model;
 
 /// <summary>One configuration field that differs between two versions of a service or real server, in words.</summary>
 /// <param name="Field">The field's name as an operator knows it: <c>scheduler</c>, <c>weight</c>, ...</param>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Ipvs.Agent;
+namespace Ipvs.Agent.Native;
 
 internal static partial class Interop
 {

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Ipvs.Agent.Native;
 using Ipvs.Netlink.Tests.Kernel.Support;
 
-namespace Ipvs.Agent.Tests;
+namespace Ipvs.Agent.Tests.Native;
 
 /// <summary>The agent's libc constants and struct against the headers (native/probe.c), and its calls against the kernel.</summary>
 public sealed class InteropTests

@@ -1,4 +1,4 @@
-namespace Ipvs.Agent;
+namespace Ipvs.Agent.Native;
 
 /// <summary>
 /// The libc constants the agent's own system calls need, with their C names so they can be grepped against the

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Ipvs.Agent;
+namespace Ipvs.Agent.Native;
 
 /// <summary>
 /// The file calls .NET does not offer: an open that does not block on a FIFO, the file type of an open descriptor,
