@@ -14,7 +14,7 @@ namespace Ipvs.Agent.Tests;
 /// </summary>
 public sealed class VocabularyAgreementTests
 {
-    /// <summary>The schedulers of kernel 6.1's net/netfilter/ipvs (ip_vs_&lt;name&gt;.c), written out, not taken from the code under test.</summary>
+    /// <summary>The kernel's schedulers (net/netfilter/ipvs/ip_vs_&lt;name&gt;.c; twos is the newest), written out, not taken from the code under test.</summary>
     public static TheoryData<string> KernelSchedulers =>
         ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"];
 
