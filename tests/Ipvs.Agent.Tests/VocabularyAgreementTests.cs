@@ -1,5 +1,6 @@
 using Ipvs.Agent.StaticServices;
 using Ipvs.Agent.Verification;
+using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Docker.Labels;
@@ -30,18 +31,7 @@ public sealed class VocabularyAgreementTests
     [MemberData(nameof(KernelSchedulers))]
     public void EveryParser_KernelScheduler_AcceptsAndNamesItTheSame(string scheduler)
     {
-        StaticServicesResult file = StaticServicesFile.Parse("services.yaml", $"""
-            services:
-              - name: web
-                vip: 10.99.0.10
-                port: 80
-                scheduler: {scheduler}
-            """);
-        LabelParseResult labels = ContainerLabelParser.Parse("container 'web1'", new Dictionary<string, string>
-        {
-            ["ipvs.web.vip"] = "10.99.0.10:80",
-            ["ipvs.web.scheduler"] = scheduler,
-        });
+        (ServiceDeclaration fromFile, ServiceLabels fromLabels) = DeclareBothWays($"    scheduler: {scheduler}\n", "scheduler", scheduler);
         KernelTable saved = IpvsadmSaveParser.Parse($"-A -t 10.99.0.10:80 -s {scheduler}\n");
         (_, KernelTable listed) = IpvsadmListParser.Parse($"""
             IP Virtual Server version 1.2.1 (size=4096)
@@ -51,10 +41,8 @@ public sealed class VocabularyAgreementTests
 
             """);
 
-        Assert.Empty(file.Errors);
-        Assert.Equal(scheduler, Assert.Single(file.Declarations).Service.Scheduler);
-        Assert.Empty(labels.Errors);
-        Assert.Equal(scheduler, Assert.Single(labels.Services).Scheduler);
+        Assert.Equal(scheduler, fromFile.Service.Scheduler);
+        Assert.Equal(scheduler, fromLabels.Scheduler);
         Assert.Equal(scheduler, saved.Services[Key].Service.Scheduler);
         Assert.Equal(scheduler, listed.Services[Key].Service.Scheduler);
         // The same string object back from the codec proves the name is in its table, not decoded afresh.
@@ -69,25 +57,11 @@ public sealed class VocabularyAgreementTests
     public void DeclarationParsers_EveryMethod_AcceptTheSameName(string name, ForwardingMethod expected)
     {
         // The same port on both sides: direct routing, tunnelling and local delivery cannot change it.
-        StaticServicesResult file = StaticServicesFile.Parse("services.yaml", $"""
-            services:
-              - name: web
-                vip: 10.99.0.10
-                port: 80
-                servers:
-                  - address: 10.1.1.2:80
-                    method: {name}
-            """);
-        LabelParseResult labels = ContainerLabelParser.Parse("container 'web1'", new Dictionary<string, string>
-        {
-            ["ipvs.web.vip"] = "10.99.0.10:80",
-            ["ipvs.web.method"] = name,
-        });
+        (ServiceDeclaration fromFile, ServiceLabels fromLabels) = DeclareBothWays(
+            $"    servers:\n      - address: 10.1.1.2:80\n        method: {name}\n", "method", name);
 
-        Assert.Empty(file.Errors);
-        Assert.Equal(expected, Assert.Single(Assert.Single(file.Declarations).RealServers).Method);
-        Assert.Empty(labels.Errors);
-        Assert.Equal(expected, Assert.Single(labels.Services).Method);
+        Assert.Equal(expected, Assert.Single(fromFile.RealServers).Method);
+        Assert.Equal(expected, fromLabels.Method);
         Assert.Equal(name, IpvsVocabulary.MethodName(expected));
     }
 
@@ -97,22 +71,29 @@ public sealed class VocabularyAgreementTests
     [InlineData("sctp", IpvsProtocol.Sctp)]
     public void DeclarationParsers_EveryProtocol_AcceptTheSameName(string name, IpvsProtocol expected)
     {
-        StaticServicesResult file = StaticServicesFile.Parse("services.yaml", $"""
-            services:
-              - name: web
-                vip: 10.99.0.10
-                port: 80
-                protocol: {name}
-            """);
+        (ServiceDeclaration fromFile, ServiceLabels fromLabels) = DeclareBothWays($"    protocol: {name}\n", "protocol", name);
+
+        Assert.Equal(expected, fromFile.Service.Key.Protocol);
+        Assert.Equal(expected, fromLabels.Protocol);
+        Assert.Equal(name, IpvsVocabulary.ProtocolName(expected));
+    }
+
+    /// <summary>
+    /// The service web at 10.99.0.10:80 declared both ways: <paramref name="yamlLines"/> added to its services-file
+    /// entry, and the label <c>ipvs.web.&lt;option&gt;=&lt;value&gt;</c>. Both must parse without error.
+    /// </summary>
+    private static (ServiceDeclaration FromFile, ServiceLabels FromLabels) DeclareBothWays(string yamlLines, string option, string value)
+    {
+        StaticServicesResult file = StaticServicesFile.Parse("services.yaml", "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n" + yamlLines);
         LabelParseResult labels = ContainerLabelParser.Parse("container 'web1'", new Dictionary<string, string>
         {
             ["ipvs.web.vip"] = "10.99.0.10:80",
-            ["ipvs.web.protocol"] = name,
+            [$"ipvs.web.{option}"] = value,
         });
 
-        Assert.Equal(expected, Assert.Single(file.Declarations).Service.Key.Protocol);
-        Assert.Equal(expected, Assert.Single(labels.Services).Protocol);
-        Assert.Equal(name, IpvsVocabulary.ProtocolName(expected));
+        Assert.Empty(file.Errors);
+        Assert.Empty(labels.Errors);
+        return (Assert.Single(file.Declarations), Assert.Single(labels.Services));
     }
 
     private static VirtualService RoundTripThroughCodec(VirtualService service)
