@@ -134,6 +134,6 @@ public sealed class DockerDeclarationsBuilderSwarmTests
     [Fact]
     public void Build_BadServiceLabel_NamesTheSwarmService() =>
         Assert.Equal(
-            "swarm service 'web' (k3t9wq0x1y2z): label 'ipvs.web.method=fast': expected nat, dr or tun",
+            "swarm service 'web' (k3t9wq0x1y2z): label 'ipvs.web.method=fast': expected nat, dr, tun or local",
             Assert.Single(Build(Service(new() { ["ipvs.web.vip"] = "10.99.0.10:80", ["ipvs.web.method"] = "fast" })).Errors).Message);
 }
