@@ -11,7 +11,8 @@
  * Every const of a static class under src/Ipvs.Netlink/Kernel must have a line
  * here: adding a constant there without adding it here fails the unit test
  * (KernelConstantsTests); so must the C names of the Ipvs.Core model enums
- * that go to the kernel as they are (KernelEnumTests).
+ * that go to the kernel as they are (KernelEnumTests), and every const of the
+ * agent's Interop class (tests/Ipvs.Agent.Tests/Native/InteropTests).
  */
 /* CLONE_NEWNET and friends are GNU extensions of <sched.h>. */
 #define _GNU_SOURCE
@@ -19,7 +20,9 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <net/if.h>
@@ -309,6 +312,25 @@ static void socket_h(void)
     P(EADDRNOTAVAIL);
 }
 
+/* The agent's own file and thread calls (src/Ipvs.Agent/Native/Interop.*.cs); O_RDONLY, O_CLOEXEC, EINTR, ENOENT are above. */
+static void agent_h(void)
+{
+    P(O_NOCTTY);
+    P(O_NONBLOCK);
+    P(EACCES);
+    P(EWOULDBLOCK);
+    P(AT_EMPTY_PATH);
+    P(STATX_TYPE);
+    P(S_IFMT);
+    P(S_IFSOCK);
+    P(S_IFREG);
+    P(S_IFBLK);
+    P(S_IFDIR);
+    P(S_IFCHR);
+    P(S_IFIFO);
+    P(PRIO_PROCESS);
+}
+
 /* Values the Ipvs.Core model enums carry straight to the kernel (IpFamily, IpvsProtocol). */
 static void model_enums(void)
 {
@@ -382,6 +404,10 @@ static void layouts(void)
     SIZE(timeval);
     OFF(timeval, tv_sec);
     OFF(timeval, tv_usec);
+
+    SIZE(statx);
+    OFF(statx, stx_mask);
+    OFF(statx, stx_mode);
 }
 
 int main(void)
@@ -391,6 +417,7 @@ int main(void)
     ip_vs_h();
     rtnetlink_h();
     socket_h();
+    agent_h();
     model_enums();
     layouts();
     return fflush(stdout) == 0 ? 0 : 1;

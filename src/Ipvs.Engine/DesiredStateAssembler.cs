@@ -1,5 +1,5 @@
 using Ipvs.Core.Desired;
-using Ipvs.Core.Draining;
+using Ipvs.Core.Reconciling;
 
 namespace Ipvs.Engine;
 

@@ -1,4 +1,4 @@
-using Ipvs.Core.Draining;
+using Ipvs.Core.Reconciling;
 
 namespace Ipvs.Engine;
 

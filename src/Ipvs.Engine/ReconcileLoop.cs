@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Ipvs.Core.Timing;
 using Serilog;
 
 namespace Ipvs.Engine;
@@ -169,12 +170,7 @@ internal sealed class ReconcileLoop(IReconcilePass pass, ReconcileLoopOptions op
         return time.GetUtcNow() + backoff;
     }
 
-    internal TimeSpan Backoff(int failures)
-    {
-        double factor = Math.Pow(2, Math.Min(failures - 1, 30));
-        TimeSpan backoff = TimeSpan.FromTicks((long)Math.Min(options.InitialBackoff.Ticks * factor, options.MaxBackoff.Ticks));
-        return backoff;
-    }
+    internal TimeSpan Backoff(int failures) => new ExponentialBackoff(options.InitialBackoff, options.MaxBackoff).After(failures);
 
     private ReconcileReason TakePending()
     {

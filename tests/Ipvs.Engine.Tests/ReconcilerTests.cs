@@ -1,9 +1,10 @@
 using Ipvs.Core.Desired;
-using Ipvs.Core.Kernel;
 using Ipvs.Core.Draining;
+using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
+using Ipvs.Core.Reconciling;
 using Ipvs.Engine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Serilog.Events;

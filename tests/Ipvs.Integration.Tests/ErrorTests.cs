@@ -1,7 +1,8 @@
+using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Integration.Tests.Support;
+using Ipvs.Netlink;
 using Ipvs.Netlink.Client;
-using Ipvs.Core.Kernel;
 
 namespace Ipvs.Integration.Tests;
 

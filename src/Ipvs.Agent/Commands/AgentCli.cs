@@ -2,7 +2,7 @@ using System.CommandLine;
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Hosting;
 using Ipvs.Agent.Process;
-using Ipvs.Netlink.Client;
+using Ipvs.Netlink;
 
 namespace Ipvs.Agent.Commands;
 

@@ -1,7 +1,7 @@
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
-using Ipvs.Core.Draining;
+using Ipvs.Core.Reconciling;
 
 namespace Ipvs.Agent.Commands;
 

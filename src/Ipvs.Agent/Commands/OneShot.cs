@@ -34,7 +34,7 @@ internal static class OneShot
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             DockerInventory inventory = await api.ListAsync(timeout.Token);
-            DockerDeclarations declarations = DockerSnapshotBuilder.Build(inventory, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress));
+            DockerDeclarations declarations = DockerDeclarationsBuilder.Build(inventory, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress));
             return new FixedSource(DockerDesiredSource.SourceName, DockerDesiredSource.ToSourceSnapshot(declarations));
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -8,7 +8,7 @@ using Ipvs.Core.Draining;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
-using Ipvs.Core.Planning;
+using Ipvs.Core.Reconciling;
 using Ipvs.Engine;
 
 namespace Ipvs.Agent.Commands;
@@ -91,7 +91,7 @@ internal static class StatusCommand
             {
                 RealServer real = server.Server.Server;
                 RealServerStatus status = server.Server.Status;
-                output.WriteLine($"  -> {real.Key,-28} {Forward(real.Method),-7} {real.Weight,-6} {status.ActiveConnections,-10} {status.InactiveConnections,-9} {server.State,-10} {server.Source?.ToShortString() ?? "-"}");
+                output.WriteLine($"  -> {real.Key,-28} {IpvsVocabulary.IpvsadmMethodName(real.Method),-7} {real.Weight,-6} {status.ActiveConnections,-10} {status.InactiveConnections,-9} {server.State,-10} {server.Source?.ToShortString() ?? "-"}");
             }
         }
 
@@ -100,14 +100,6 @@ internal static class StatusCommand
             output.WriteLine($"Manual drain: {drain} (since {drain.RequestedAt.ToString("u", CultureInfo.InvariantCulture)})");
         }
     }
-
-    private static string Forward(ForwardingMethod method) => method switch
-    {
-        ForwardingMethod.Masquerade => "Masq",
-        ForwardingMethod.Local => "Local",
-        ForwardingMethod.Tunnel => "Tunnel",
-        _ => "Route",
-    };
 
     private static void WriteJson(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual)
     {
@@ -132,7 +124,7 @@ internal static class StatusCommand
                 {
                     writer.WriteStartObject();
                     writer.WriteString("server", server.Server.Key.ToString());
-                    writer.WriteString("forward", Forward(server.Server.Server.Method));
+                    writer.WriteString("forward", IpvsVocabulary.IpvsadmMethodName(server.Server.Server.Method));
                     writer.WriteNumber("weight", server.Server.Server.Weight);
                     writer.WriteNumber("activeConnections", server.Server.Status.ActiveConnections);
                     writer.WriteNumber("inactiveConnections", server.Server.Status.InactiveConnections);

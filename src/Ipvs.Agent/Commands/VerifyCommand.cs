@@ -7,7 +7,6 @@ using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
-using Ipvs.Core.Planning;
 using Ipvs.Engine;
 
 namespace Ipvs.Agent.Commands;

@@ -1,5 +1,5 @@
 using System.Text;
-using Tmds.Linux;
+using Ipvs.Agent.Native;
 
 namespace Ipvs.Agent.Configuration;
 
@@ -44,37 +44,25 @@ internal static class InputFile
     }
 
     /// <summary>Opens without blocking (a FIFO's open waits for a writer otherwise), then refuses anything but a regular file.</summary>
-    private static unsafe Microsoft.Win32.SafeHandles.SafeFileHandle OpenRegular(string path)
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRegular(string path)
     {
-        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
-        int fd;
-        fixed (byte* pointer = name)
-        {
-            do
-            {
-                fd = LibC.open(pointer, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC | LibC.O_NOCTTY);
-            }
-            while (fd < 0 && LibC.errno == LibC.EINTR);
-        }
-
+        int fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC | Interop.O_NOCTTY);
         if (fd < 0)
         {
-            int error = LibC.errno;
-            string reason = error == LibC.ENOENT ? "no such file" : error == LibC.EACCES ? "permission denied" : $"cannot be opened (errno {error})";
-            throw error == LibC.ENOENT ? new FileNotFoundException($"{path}: {reason}", path) : new IOException($"{path}: {reason}");
+            int error = -fd;
+            string reason = error == Interop.ENOENT ? "no such file" : error == Interop.EACCES ? "permission denied" : $"cannot be opened (errno {error})";
+            throw error == Interop.ENOENT ? new FileNotFoundException($"{path}: {reason}", path) : new IOException($"{path}: {reason}");
         }
 
         var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        stat status;
-        if (LibC.fstat(fd, &status) != 0)
+        int status = Interop.FileType(fd, out int type);
+        if (status != 0)
         {
-            int error = LibC.errno;
             handle.Dispose();
-            throw new IOException($"{path}: cannot be examined (errno {error})");
+            throw new IOException($"{path}: cannot be examined (errno {-status})");
         }
 
-        uint type = (uint)status.st_mode & (uint)LibC.S_IFMT;
-        if (type != (uint)LibC.S_IFREG)
+        if (type != Interop.S_IFREG)
         {
             handle.Dispose();
             throw new FormatException($"{path}: not a regular file ({Describe(type)}); give the path of a file");
@@ -83,12 +71,12 @@ internal static class InputFile
         return handle;
     }
 
-    private static string Describe(uint type) =>
-        type == (uint)LibC.S_IFDIR ? "a directory"
-        : type == (uint)LibC.S_IFIFO ? "a FIFO"
-        : type == (uint)LibC.S_IFCHR ? "a character device"
-        : type == (uint)LibC.S_IFBLK ? "a block device"
-        : type == (uint)LibC.S_IFSOCK ? "a socket"
+    private static string Describe(int type) =>
+        type == Interop.S_IFDIR ? "a directory"
+        : type == Interop.S_IFIFO ? "a FIFO"
+        : type == Interop.S_IFCHR ? "a character device"
+        : type == Interop.S_IFBLK ? "a block device"
+        : type == Interop.S_IFSOCK ? "a socket"
         : "not a file";
 
     private static byte[] ReadBounded(Stream stream, string path, long limit)

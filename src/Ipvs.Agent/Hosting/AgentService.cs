@@ -95,7 +95,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             _reconciler = new Reconciler(_kernel, settings.Context.OpenVips(options.Interface), new OwnershipStore(options.StateDir), assembler,
                 new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics, _reader);
         }
-        catch (Exception exception) when (exception is CommandFailedException or IOException or FormatException or UnauthorizedAccessException or ArgumentException or Netlink.Client.NetlinkException)
+        catch (Exception exception) when (exception is CommandFailedException or IOException or FormatException or UnauthorizedAccessException or ArgumentException or Netlink.NetlinkException)
         {
             log.Fatal("Cannot start: {Error}", exception.Message);
             Fail(exception is CommandFailedException failure ? failure.ExitCode : exception is ArgumentException ? ExitCodes.UsageOrConfig : ExitCodes.Runtime);
@@ -220,7 +220,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
                 log.Information("Stopped; {Count} owned services left in the kernel as they are", _reconciler.Ownership.Services.Count);
             }
         }
-        catch (Exception exception) when (exception is Netlink.Client.NetlinkException or IOException)
+        catch (Exception exception) when (exception is Netlink.NetlinkException or IOException)
         {
             log.Error("Cleanup failed: {Error}", exception.Message);
             settings.ExitCode = ExitCodes.Runtime;
@@ -276,26 +276,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
     }
 
     /// <summary>Manual drains are recorded by another process (<c>ipvs-agent drain</c>): a change of the drains file triggers a pass.</summary>
-    private static async Task WatchDrainsAsync(string stateDir, ReconcileLoop loop, TimeProvider time, CancellationToken cancellationToken)
-    {
-        string path = Path.Combine(stateDir, ManualDrainStore.FileName);
-        DateTime seen = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : DateTime.MinValue;
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
-                DateTime now = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : DateTime.MinValue;
-                if (now != seen)
-                {
-                    seen = now;
-                    loop.Request(ReconcileReason.Drain);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
+    private static Task WatchDrainsAsync(string stateDir, ReconcileLoop loop, TimeProvider time, CancellationToken cancellationToken) =>
+        new FileChangePoller(Path.Combine(stateDir, ManualDrainStore.FileName), TimeSpan.FromSeconds(1), time)
+            .RunAsync(() => loop.Request(ReconcileReason.Drain), cancellationToken);
 }

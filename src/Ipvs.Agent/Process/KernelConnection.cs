@@ -1,6 +1,6 @@
 using Ipvs.Core.Kernel;
 using Ipvs.Engine;
-using Ipvs.Netlink.Client;
+using Ipvs.Netlink;
 
 namespace Ipvs.Agent.Process;
 

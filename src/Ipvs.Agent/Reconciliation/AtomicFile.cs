@@ -1,5 +1,5 @@
 using System.Text;
-using Tmds.Linux;
+using Ipvs.Agent.Native;
 
 namespace Ipvs.Agent.Reconciliation;
 
@@ -35,20 +35,14 @@ internal static class AtomicFile
     }
 
     /// <summary>Makes the rename itself durable.</summary>
-    private static unsafe void SyncDirectory(string directory)
+    private static void SyncDirectory(string directory)
     {
-        byte[] name = Encoding.UTF8.GetBytes(directory + "\0");
-        int fd;
-        fixed (byte* pointer = name)
-        {
-            fd = LibC.open(pointer, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
-        }
-
+        int fd = Interop.Open(directory, Interop.O_RDONLY | Interop.O_CLOEXEC);
         if (fd >= 0)
         {
             // Best effort: the file itself is already durable; a failure here only risks the rename on power loss.
-            _ = LibC.fsync(fd);
-            _ = LibC.close(fd);
+            _ = Interop.FileSync(fd);
+            _ = Interop.Close(fd);
         }
     }
 }

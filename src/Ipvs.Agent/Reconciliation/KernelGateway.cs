@@ -37,7 +37,8 @@ internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = f
     {
         if (lowPriorityReads)
         {
-            ThreadPriority.LowerCurrentThread();
+            // A failure costs only latency.
+            _ = Native.Interop.LowerThreadPriority();
         }
 
         List<KernelService> services = [];

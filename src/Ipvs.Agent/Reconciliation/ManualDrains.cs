@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ipvs.Agent.Configuration;
-using Ipvs.Core.Draining;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
+using Ipvs.Core.Reconciling;
 using Ipvs.Engine;
 
 namespace Ipvs.Agent.Reconciliation;

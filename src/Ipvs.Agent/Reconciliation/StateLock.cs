@@ -1,3 +1,5 @@
+using Ipvs.Agent.Native;
+
 namespace Ipvs.Agent.Reconciliation;
 
 /// <summary>
@@ -18,7 +20,7 @@ internal sealed class StateLock : IDisposable
             Directory.CreateDirectory(stateDirectory);
             return new StateLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
-        catch (IOException exception) when (exception.HResult == Tmds.Linux.LibC.EWOULDBLOCK)
+        catch (IOException exception) when (exception.HResult == Interop.EWOULDBLOCK)
         {
             // .NET takes FileShare.None as flock(LOCK_EX | LOCK_NB): EWOULDBLOCK, and only it, means another holder.
             throw new IOException($"{path} is held by another ipvs-agent (the daemon or an apply): {exception.Message}", exception);

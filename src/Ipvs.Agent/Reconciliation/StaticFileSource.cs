@@ -1,3 +1,4 @@
+using Ipvs.Agent.Configuration;
 using Ipvs.Agent.StaticServices;
 using Ipvs.Engine;
 using Serilog;
@@ -11,9 +12,8 @@ namespace Ipvs.Agent.Reconciliation;
 /// </summary>
 internal sealed class StaticFileSource(string path, TimeProvider time, ILogger log, TimeSpan? pollInterval = null) : IDesiredSource
 {
-    private readonly TimeSpan _pollInterval = pollInterval ?? TimeSpan.FromSeconds(2);
+    private readonly FileChangePoller _poller = new(path, pollInterval ?? TimeSpan.FromSeconds(2), time);
     private SourceSnapshot? _current;
-    private (long Length, DateTime Modified)? _seen;
 
     public string Name => $"static file {path}";
 
@@ -22,9 +22,8 @@ internal sealed class StaticFileSource(string path, TimeProvider time, ILogger l
     /// <summary>Reads the file now; true when a new good snapshot replaced the previous one.</summary>
     public bool Reload()
     {
-        var info = new FileInfo(path);
-        _seen = info.Exists ? (info.Length, info.LastWriteTimeUtc) : null;
-        if (!info.Exists)
+        _poller.MarkSeen();
+        if (!File.Exists(path))
         {
             log.Error("Static services file {Path} does not exist; keeping the last good state", path);
             return false;
@@ -64,22 +63,14 @@ internal sealed class StaticFileSource(string path, TimeProvider time, ILogger l
             changed();
         }
 
-        try
-        {
-            while (true)
+        await _poller.RunAsync(
+            () =>
             {
-                await Task.Delay(_pollInterval, time, cancellationToken);
-                var info = new FileInfo(path);
-                (long, DateTime)? now = info.Exists ? (info.Length, info.LastWriteTimeUtc) : null;
-                if (now != _seen && Reload())
+                if (Reload())
                 {
                     changed();
                 }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
+            },
+            cancellationToken);
     }
 }

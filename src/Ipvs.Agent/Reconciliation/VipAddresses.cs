@@ -1,5 +1,6 @@
 using Ipvs.Core.Model;
 using Ipvs.Engine;
+using Ipvs.Netlink;
 using Ipvs.Netlink.Client;
 
 namespace Ipvs.Agent.Reconciliation;

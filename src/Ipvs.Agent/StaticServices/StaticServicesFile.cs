@@ -26,7 +26,6 @@ public sealed record StaticServicesResult(IReadOnlyList<ServiceDeclaration> Decl
 /// </remarks>
 public static partial class StaticServicesFile
 {
-    private static readonly string[] Schedulers = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"];
     private static readonly string[] ServiceKeys = ["name", "vip", "port", "protocol", "fwmark", "family", "scheduler", "persistence", "netmask", "pe", "flags", "servers"];
     private static readonly string[] ServerKeys = ["address", "weight", "method", "upper-threshold", "lower-threshold", "tunnel-type", "tunnel-port", "tunnel-checksum"];
 
@@ -170,7 +169,7 @@ public static partial class StaticServicesFile
             IpFamily family = key?.Family ?? IpFamily.V4;
 
             string scheduler = fields.TryGetValue("scheduler", out YamlNode? schedulerNode)
-                ? OneOf(schedulerNode, $"{path}.scheduler", Schedulers) ?? VirtualService.DefaultScheduler
+                ? OneOf(schedulerNode, $"{path}.scheduler", IpvsVocabulary.Schedulers) ?? VirtualService.DefaultScheduler
                 : VirtualService.DefaultScheduler;
             uint persistence = fields.TryGetValue("persistence", out YamlNode? persistenceNode)
                 ? Number(persistenceNode, $"{path}.persistence", 0, uint.MaxValue, "seconds") is { } seconds ? (uint)seconds : 0
@@ -282,14 +281,9 @@ public static partial class StaticServicesFile
                 ? Number(portNode, $"{path}.port", 0, ushort.MaxValue, null)
                 : Fail<long?>(mapping.Start.Line, $"{path}.port", "is missing (a vip service needs a port)", null);
             string protocol = fields.TryGetValue("protocol", out YamlNode? protocolNode)
-                ? OneOf(protocolNode, $"{path}.protocol", ["tcp", "udp", "sctp"]) ?? "tcp"
+                ? OneOf(protocolNode, $"{path}.protocol", IpvsVocabulary.ProtocolNames) ?? "tcp"
                 : "tcp";
-            IpvsProtocol ipvsProtocol = protocol switch
-            {
-                "udp" => IpvsProtocol.Udp,
-                "sctp" => IpvsProtocol.Sctp,
-                _ => IpvsProtocol.Tcp,
-            };
+            _ = IpvsVocabulary.TryParseProtocol(protocol, out IpvsProtocol ipvsProtocol);
             return vip is { } address && port is { } number ? VirtualServiceKey.ForAddress(ipvsProtocol, address, (ushort)number) : null;
         }
 
@@ -304,21 +298,18 @@ public static partial class StaticServicesFile
             for (int i = 0; i < list.Children.Count; i++)
             {
                 string itemPath = $"{path}[{i}]";
-                string? flag = OneOf(list.Children[i], itemPath, ["one-packet", "sh-fallback", "sh-port", "mh-fallback", "mh-port"]);
-                string? needed = flag?.StartsWith("sh-", StringComparison.Ordinal) == true ? "sh"
-                    : flag?.StartsWith("mh-", StringComparison.Ordinal) == true ? "mh" : null;
+                string? flag = OneOf(list.Children[i], itemPath, IpvsVocabulary.FlagNames);
+                if (flag is null || !IpvsVocabulary.TryParseFlag(flag, out ServiceFlags bit, out string? needed))
+                {
+                    continue;
+                }
+
                 if (needed is not null && scheduler != needed)
                 {
                     Report(list.Children[i].Start.Line, itemPath, $"{flag} only applies with scheduler {needed}, not {scheduler}");
                 }
 
-                flags |= flag switch
-                {
-                    "one-packet" => ServiceFlags.OnePacket,
-                    "sh-fallback" or "mh-fallback" => ServiceFlags.ShFallback,
-                    "sh-port" or "mh-port" => ServiceFlags.ShPort,
-                    _ => ServiceFlags.None,
-                };
+                flags |= bit;
             }
 
             return flags;
@@ -334,15 +325,9 @@ public static partial class StaticServicesFile
             int errorsBefore = Errors.Count;
             Dictionary<string, YamlNode> fields = Fields(mapping, path, ServerKeys);
             string methodName = fields.TryGetValue("method", out YamlNode? methodNode)
-                ? OneOf(methodNode, $"{path}.method", ["nat", "dr", "tun", "local"]) ?? "nat"
+                ? OneOf(methodNode, $"{path}.method", IpvsVocabulary.MethodNames) ?? "nat"
                 : "nat";
-            ForwardingMethod method = methodName switch
-            {
-                "dr" => ForwardingMethod.Route,
-                "tun" => ForwardingMethod.Tunnel,
-                "local" => ForwardingMethod.Local,
-                _ => ForwardingMethod.Masquerade,
-            };
+            _ = IpvsVocabulary.TryParseMethod(methodName, out ForwardingMethod method);
 
             NetAddress address = default;
             ushort port = 0;
@@ -399,7 +384,7 @@ public static partial class StaticServicesFile
             // Direct routing, tunnelling and local delivery forward the packet unchanged, so the kernel ignores any other port.
             if (givenPort is { } other && other != service.Port)
             {
-                Report(node.Start.Line, path, $"{MethodName(method)} does not change the port: omit it or use {service.Port}, got {other}");
+                Report(node.Start.Line, path, $"{IpvsVocabulary.MethodName(method)} does not change the port: omit it or use {service.Port}, got {other}");
             }
 
             return service.Port;
@@ -423,12 +408,8 @@ public static partial class StaticServicesFile
                 return (TunnelType.IpIp, 0, TunnelFlags.NoChecksum);
             }
 
-            TunnelType type = (hasType ? OneOf(typeNode!, $"{path}.tunnel-type", ["ipip", "gue", "gre"]) : "ipip") switch
-            {
-                "gue" => TunnelType.Gue,
-                "gre" => TunnelType.Gre,
-                _ => TunnelType.IpIp,
-            };
+            _ = IpvsVocabulary.TryParseTunnelType(
+                (hasType ? OneOf(typeNode!, $"{path}.tunnel-type", IpvsVocabulary.TunnelTypeNames) : null) ?? "ipip", out TunnelType type);
             ushort port = 0;
             if (type == TunnelType.Gue)
             {
@@ -488,7 +469,7 @@ public static partial class StaticServicesFile
         private string? Text(YamlNode node, string path, string expectation) =>
             Scalar(node, path, expectation) is { Length: > 0 } text ? text : Fail<string?>(node.Start.Line, path, $"{expectation}, got \"\"", null);
 
-        private string? OneOf(YamlNode node, string path, string[] choices)
+        private string? OneOf(YamlNode node, string path, IReadOnlyList<string> choices)
         {
             string expectation = $"must be one of {string.Join(", ", choices)}";
             string? text = Scalar(node, path, expectation);
@@ -522,6 +503,5 @@ public static partial class StaticServicesFile
 
         private static string FamilyName(IpFamily family) => family == IpFamily.V6 ? "IPv6" : "IPv4";
 
-        private static string MethodName(ForwardingMethod method) => Core.Planning.ConfigDifference.MethodName(method);
     }
 }

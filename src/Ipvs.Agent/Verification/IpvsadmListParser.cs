@@ -148,12 +148,9 @@ public static class IpvsadmListParser
                 case ['(', .., ')']:
                     foreach (string flag in word[1..^1].Split(','))
                     {
-                        flags |= flag switch
-                        {
-                            "sh-fallback" or "mh-fallback" => ServiceFlags.ShFallback,
-                            "sh-port" or "mh-port" => ServiceFlags.ShPort,
-                            _ => throw context.Error($"unknown scheduler flag \"{flag}\""),
-                        };
+                        flags |= IpvsVocabulary.TryParseSchedulerFlag(flag, out ServiceFlags bit)
+                            ? bit
+                            : throw context.Error($"unknown scheduler flag \"{flag}\"");
                     }
 
                     break;
@@ -176,14 +173,10 @@ public static class IpvsadmListParser
         switch (listing)
         {
             case IpvsadmListing.Connections:
-                ForwardingMethod method = (words.Length > 2 ? words[2] : string.Empty) switch
-                {
-                    "Masq" => ForwardingMethod.Masquerade,
-                    "Route" => ForwardingMethod.Route,
-                    "Tunnel" => ForwardingMethod.Tunnel,
-                    "Local" => ForwardingMethod.Local,
-                    var other => throw context.Error($"unknown forwarding method \"{other}\""),
-                };
+                string forward = words.Length > 2 ? words[2] : string.Empty;
+                ForwardingMethod method = IpvsVocabulary.TryParseIpvsadmMethod(forward, out ForwardingMethod parsed)
+                    ? parsed
+                    : throw context.Error($"unknown forwarding method \"{forward}\"");
                 return new KernelRealServer(
                     server with { Method = method, Weight = Number<int>(words, 3, context) },
                     new RealServerStatus(Number<uint>(words, 4, context), Number<uint>(words, 5, context), 0, default));

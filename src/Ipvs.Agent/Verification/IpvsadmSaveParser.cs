@@ -159,13 +159,9 @@ public static class IpvsadmSaveParser
                     string type = tokens.Next("a tunnel type after --tun-type");
                     server = server with
                     {
-                        TunnelType = type switch
-                        {
-                            "ipip" => TunnelType.IpIp,
-                            "gue" => TunnelType.Gue,
-                            "gre" => TunnelType.Gre,
-                            _ => throw tokens.Error($"unknown tunnel type \"{type}\""),
-                        },
+                        TunnelType = IpvsVocabulary.TryParseTunnelType(type, out TunnelType tunnelType)
+                            ? tunnelType
+                            : throw tokens.Error($"unknown tunnel type \"{type}\""),
                     };
                     break;
                 case "--tun-port":
@@ -193,13 +189,9 @@ public static class IpvsadmSaveParser
         ServiceFlags flags = ServiceFlags.None;
         foreach (string name in names.Split(','))
         {
-            flags |= name switch
-            {
-                "sh-fallback" or "mh-fallback" => ServiceFlags.ShFallback,
-                "sh-port" or "mh-port" => ServiceFlags.ShPort,
-                "flag-3" => ServiceFlags.SchedulerFlag3,
-                _ => throw tokens.Error($"unknown scheduler flag \"{name}\""),
-            };
+            flags |= IpvsVocabulary.TryParseSchedulerFlag(name, out ServiceFlags flag) ? flag
+                : name == "flag-3" ? ServiceFlags.SchedulerFlag3
+                : throw tokens.Error($"unknown scheduler flag \"{name}\"");
         }
 
         return flags;

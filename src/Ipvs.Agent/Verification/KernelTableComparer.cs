@@ -1,6 +1,6 @@
 using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
-using Ipvs.Core.Planning;
+using Ipvs.Core.Model;
 
 namespace Ipvs.Agent.Verification;
 

@@ -35,7 +35,7 @@ public sealed class DesiredService
 
 /// <summary>
 /// An immutable snapshot of everything the agent should have in the kernel. A source change builds a new one with a
-/// higher <see cref="Revision"/> (see <see cref="DesiredStateBuilder"/>); the reconcile loop plans from the latest.
+/// higher <see cref="Revision"/> (see <see cref="DesiredStateMerger"/>); the reconcile loop plans from the latest.
 /// </summary>
 public sealed class DesiredState
 {

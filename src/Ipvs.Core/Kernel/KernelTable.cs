@@ -1,5 +1,4 @@
 using Ipvs.Core.Model;
-using Ipvs.Core.Planning;
 
 namespace Ipvs.Core.Kernel;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Model;
-using Ipvs.Core.Planning;
 
 namespace Ipvs.Core.Ownership;
 

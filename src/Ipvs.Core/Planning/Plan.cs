@@ -7,7 +7,7 @@ namespace Ipvs.Core.Planning;
 /// once the operations are applied.
 /// </summary>
 /// <remarks>
-/// Operations come grouped by service in <see cref="KeyOrder"/>; within a service: add or update the service, delete
+/// Operations come grouped by service in <see cref="Model.KeyOrder"/>; within a service: add or update the service, delete
 /// real servers, update real servers, add real servers, delete the service.
 /// </remarks>
 public sealed record Plan(IReadOnlyList<IpvsOperation> Operations, IReadOnlyList<PlanIssue> Issues, OwnershipRecord NextOwnership)

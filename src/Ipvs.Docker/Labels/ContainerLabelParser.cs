@@ -1,6 +1,5 @@
 using System.Globalization;
 using Ipvs.Core.Model;
-using Ipvs.Docker.Discovery;
 
 namespace Ipvs.Docker.Labels;
 
@@ -15,9 +14,6 @@ public sealed record LabelParseResult(IReadOnlyList<ServiceLabels> Services, IRe
 public static class ContainerLabelParser
 {
     public const string Prefix = "ipvs.";
-
-    /// <summary>Schedulers the IPVS modules provide (ip_vs_&lt;name&gt;).</summary>
-    public static readonly IReadOnlyList<string> Schedulers = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"];
 
     private const string DefaultScheduler = "rr";
     private static readonly string[] _knownOptions = ["vip", "fwmark", "port", "protocol", "scheduler", "weight", "method", "persistence", "network", "address"];
@@ -111,16 +107,9 @@ public static class ContainerLabelParser
         IpvsProtocol protocol = IpvsProtocol.Tcp;
         if (options.TryGetValue("protocol", out var protocolLabel))
         {
-            protocol = protocolLabel.Value switch
+            if (!IpvsVocabulary.TryParseProtocol(protocolLabel.Value, out protocol))
             {
-                "tcp" => IpvsProtocol.Tcp,
-                "udp" => IpvsProtocol.Udp,
-                "sctp" => IpvsProtocol.Sctp,
-                _ => IpvsProtocol.None,
-            };
-            if (protocol == IpvsProtocol.None)
-            {
-                errors.Add(Error(source, protocolLabel.Label, protocolLabel.Value, "expected tcp, udp or sctp"));
+                errors.Add(Error(source, protocolLabel.Label, protocolLabel.Value, $"expected {Choices(IpvsVocabulary.ProtocolNames)}"));
             }
         }
 
@@ -128,9 +117,9 @@ public static class ContainerLabelParser
         if (options.TryGetValue("scheduler", out var schedulerLabel))
         {
             scheduler = schedulerLabel.Value;
-            if (!Schedulers.Contains(scheduler, StringComparer.Ordinal))
+            if (!IpvsVocabulary.IsScheduler(scheduler))
             {
-                errors.Add(Error(source, schedulerLabel.Label, schedulerLabel.Value, $"unknown scheduler; expected one of {string.Join(", ", Schedulers)}"));
+                errors.Add(Error(source, schedulerLabel.Label, schedulerLabel.Value, $"unknown scheduler; expected one of {string.Join(", ", IpvsVocabulary.Schedulers)}"));
             }
         }
 
@@ -144,19 +133,10 @@ public static class ContainerLabelParser
         ForwardingMethod method = ForwardingMethod.Masquerade;
         if (options.TryGetValue("method", out var methodLabel))
         {
-            ForwardingMethod? parsed = methodLabel.Value switch
+            if (!IpvsVocabulary.TryParseMethod(methodLabel.Value, out method))
             {
-                "nat" => ForwardingMethod.Masquerade,
-                "dr" => ForwardingMethod.Route,
-                "tun" => ForwardingMethod.Tunnel,
-                _ => null,
-            };
-            if (parsed is null)
-            {
-                errors.Add(Error(source, methodLabel.Label, methodLabel.Value, "expected nat, dr or tun"));
+                errors.Add(Error(source, methodLabel.Label, methodLabel.Value, $"expected {Choices(IpvsVocabulary.MethodNames)}"));
             }
-
-            method = parsed ?? method;
         }
 
         uint persistence = 0;
@@ -202,6 +182,9 @@ public static class ContainerLabelParser
 
         return new ServiceLabels(svc, vip, vipPort, mark, targetPort, protocol, scheduler, weight, method, persistence, network, addressMode);
     }
+
+    /// <summary>"a, b or c".</summary>
+    private static string Choices(IReadOnlyList<string> names) => $"{string.Join(", ", names.Take(names.Count - 1))} or {names[^1]}";
 
     private static bool IsValidName(string name) =>
         name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Docker.DotNet.Models;
+using Ipvs.Core.Timing;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Labels;
 
@@ -85,22 +86,22 @@ public sealed class DockerSource
     /// <summary>Runs until cancelled; Docker failures never end it.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        TimeSpan backoff = _options.InitialBackoff;
+        var backoff = new ExponentialBackoff(_options.InitialBackoff, _options.MaxBackoff);
+        int failures = 0;
         try
         {
             while (true)
             {
                 try
                 {
-                    await RunSessionAsync(() => backoff = _options.InitialBackoff, cancellationToken);
+                    await RunSessionAsync(() => failures = 0, cancellationToken);
                 }
                 catch (Exception error) when (!cancellationToken.IsCancellationRequested)
                 {
                     MarkDisconnected(error);
                 }
 
-                await Task.Delay(backoff, _time, cancellationToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+                await Task.Delay(backoff.After(++failures), _time, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -197,7 +198,7 @@ public sealed class DockerSource
             {
                 // An event after a quiet spell is relisted at once (a container start should reach the kernel in
                 // milliseconds); one that follows a relist closely is part of a burst and waits for the burst to end.
-                if (await WaitForEventAsync(changed, untilRelist, watch, cancellationToken))
+                if (await EventArrivedWithinAsync(changed, untilRelist, watch, cancellationToken))
                 {
                     periodic = false;
                     changed.TryRead(out _);
@@ -226,7 +227,7 @@ public sealed class DockerSource
                 return;
             }
 
-            if (!await WaitForEventAsync(changed, quiet, watch, cancellationToken))
+            if (!await EventArrivedWithinAsync(changed, quiet, watch, cancellationToken))
             {
                 return;
             }
@@ -236,10 +237,10 @@ public sealed class DockerSource
     }
 
     /// <summary>
-    /// Waits for an event, for <paramref name="delay"/>, or for the event watch to end (its failure is rethrown);
-    /// true when an event came first.
+    /// True when an event arrives within <paramref name="delay"/>, false when the time runs out first (the
+    /// convention of <see cref="SemaphoreSlim.WaitAsync(TimeSpan)"/>). The event watch ending first rethrows its failure.
     /// </summary>
-    private async Task<bool> WaitForEventAsync(ChannelReader<bool> changed, TimeSpan delay, Task watch, CancellationToken cancellationToken)
+    private async Task<bool> EventArrivedWithinAsync(ChannelReader<bool> changed, TimeSpan delay, Task watch, CancellationToken cancellationToken)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<bool> signal = changed.WaitToReadAsync(wait.Token).AsTask();
@@ -274,7 +275,7 @@ public sealed class DockerSource
             : await ListAsync(cancellationToken);
         _inventory = inventory;
         Interlocked.Increment(ref _relists);
-        DockerDeclarations declarations = DockerSnapshotBuilder.Build(inventory, _discovery);
+        DockerDeclarations declarations = DockerDeclarationsBuilder.Build(inventory, _discovery);
         DockerSnapshot? previous = Current;
         if (previous is not null && previous.Declarations.Equals(declarations))
         {

@@ -1,4 +1,5 @@
 using System.Text;
+using Ipvs.Core.Model;
 
 namespace Ipvs.Netlink.Ipvs;
 
@@ -8,9 +9,7 @@ namespace Ipvs.Netlink.Ipvs;
 /// </summary>
 internal static class IpvsNames
 {
-    // "none" is what the kernel reports for a service created without a scheduler.
-    private static readonly (byte[] Utf8, string Text)[] _schedulers = Table(
-        "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos", "none");
+    private static readonly (byte[] Utf8, string Text)[] _schedulers = Table([.. IpvsVocabulary.Schedulers, IpvsVocabulary.NoScheduler]);
 
     private static readonly (byte[] Utf8, string Text)[] _persistenceEngines = Table("sip");
 

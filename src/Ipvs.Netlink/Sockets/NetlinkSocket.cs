@@ -1,4 +1,3 @@
-using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
 
 namespace Ipvs.Netlink.Sockets;

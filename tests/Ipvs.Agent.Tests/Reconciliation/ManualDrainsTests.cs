@@ -1,5 +1,5 @@
 using Ipvs.Agent.Reconciliation;
-using Ipvs.Core.Draining;
+using Ipvs.Core.Reconciling;
 using Ipvs.Engine;
 using Ipvs.Engine.Tests.Support;
 using static Ipvs.Engine.Tests.Support.Services;

@@ -45,7 +45,7 @@ public class PlannerBenchmarks
             kernel.Add(new KernelService(service, default, servers.Select(server => new KernelRealServer(server, default))));
         }
 
-        _desired = DesiredStateBuilder.Merge(1, declarations).State;
+        _desired = new DesiredStateMerger().Merge(1, declarations).State;
         _kernel = KernelTable.Create(kernel);
         _ownership = new OwnershipRecord(_desired.Services.Keys.ToImmutableHashSet(), ImmutableDictionary<DrainKey, Drain>.Empty);
         _oneService = [declarations[Services / 2].Service.Key];

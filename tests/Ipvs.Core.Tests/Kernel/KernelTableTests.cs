@@ -21,7 +21,7 @@ public sealed class KernelTableTests
 
         KernelTable changed = table.With(new Dictionary<VirtualServiceKey, KernelService?> { [Api.Key] = newApi, [Dns.Key] = dns, [Web.Key] = null });
 
-        Assert.Equal([Api.Key, Dns.Key], changed.Services.Keys.Order(Core.Planning.KeyOrder.Instance));
+        Assert.Equal([Api.Key, Dns.Key], changed.Services.Keys.Order(Core.Model.KeyOrder.Instance));
         Assert.Same(newApi, changed.Services[Api.Key]);
         Assert.Same(web, table.Services[Web.Key]);
         Assert.Same(api, table.Services[Api.Key]);

@@ -28,7 +28,7 @@ internal static class Build
     public static RealServerStatus Connections(uint active, uint inactive = 0) => new(active, inactive, 0, default);
 
     public static DesiredState Want(params (VirtualService Service, RealServer[] Servers)[] services) =>
-        DesiredStateBuilder.Merge(1, services.Select(service => new ServiceDeclaration(StaticSource, service.Service, service.Servers))).State;
+        new DesiredStateMerger().Merge(1, services.Select(service => new ServiceDeclaration(StaticSource, service.Service, service.Servers))).State;
 
     public static KernelService InKernel(VirtualService service, params (RealServer Server, RealServerStatus Status)[] servers) =>
         new(service, default, servers.Select(server => new KernelRealServer(server.Server, server.Status)));

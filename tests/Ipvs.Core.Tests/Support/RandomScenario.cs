@@ -87,7 +87,7 @@ internal sealed record RandomScenario(int Seed, DesiredState Desired, KernelTabl
 
         return new RandomScenario(
             seed,
-            DesiredStateBuilder.Merge(seed, declarations).State,
+            new DesiredStateMerger().Merge(seed, declarations).State,
             KernelTable.Create(kernel),
             new OwnershipRecord(owned.ToImmutable(), drains.ToImmutable()));
     }

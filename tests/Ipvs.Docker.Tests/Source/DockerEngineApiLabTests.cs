@@ -134,7 +134,7 @@ public sealed class DockerEngineApiLabTests
 
         using var api = new DockerEngineApi(endpoint);
         DockerInventory inventory = await api.ListAsync(cancel);
-        DockerDeclarations declarations = DockerSnapshotBuilder.Build(
+        DockerDeclarations declarations = DockerDeclarationsBuilder.Build(
             inventory, new DiscoveryOptions(new OwnershipPolicy([AddressBlock.Parse("10.99.0.0/16")], [])));
 
         Assert.NotNull(inventory.Swarm);

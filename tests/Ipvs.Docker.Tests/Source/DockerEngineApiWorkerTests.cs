@@ -55,7 +55,7 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
         using var api = new DockerEngineApi(worker.Endpoint, manager.Endpoint);
 
         DockerInventory inventory = await api.ListAsync(TestContext.Current.CancellationToken);
-        DockerDeclarations declarations = DockerSnapshotBuilder.Build(inventory, new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed));
+        DockerDeclarations declarations = DockerDeclarationsBuilder.Build(inventory, new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed));
 
         Assert.Equal(_containerId, Assert.Single(inventory.Containers).ID);
         Assert.NotNull(inventory.Swarm);
@@ -79,7 +79,7 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
 
         Assert.Equal(["GET /containers/json"], worker.Requests.Skip(workerBefore).Select(request => request.ToString()));
         Assert.Equal(["GET /services", "GET /tasks", "GET /nodes"], manager.Requests.Skip(managerBefore).Select(request => request.ToString()));
-        Assert.Equal(_expectedDeclarations, Describe(DockerSnapshotBuilder.Build(relisted, new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed))));
+        Assert.Equal(_expectedDeclarations, Describe(DockerDeclarationsBuilder.Build(relisted, new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed))));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
         using var api = new DockerEngineApi(worker.Endpoint, manager.Endpoint);
         var source = new DockerSource(
             api,
-            new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed),
+            new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed),
             DockerSourceOptions.Default with { RelistInterval = TimeSpan.FromHours(1) },
             TimeProvider.System);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -140,7 +140,7 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
         DockerInventory inventory = await api.ListAsync(TestContext.Current.CancellationToken);
 
         Assert.Null(inventory.Swarm);
-        Assert.Equal(["api TCP 10.99.0.40:80 -> 172.17.0.3:80"], Describe(DockerSnapshotBuilder.Build(inventory, new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed))));
+        Assert.Equal(["api TCP 10.99.0.40:80 -> 172.17.0.3:80"], Describe(DockerDeclarationsBuilder.Build(inventory, new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed))));
         Assert.Equal("GET /services", worker.Requests[^1].ToString());
     }
 

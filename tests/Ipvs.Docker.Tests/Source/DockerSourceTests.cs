@@ -28,7 +28,7 @@ public sealed class DockerSourceTests : IAsyncDisposable
 
     public DockerSourceTests()
     {
-        _source = new DockerSource(_api, new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed), _options, _time);
+        _source = new DockerSource(_api, new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed), _options, _time);
     }
 
     private static DockerInventory Inventory(params string[] fixtures) => new([.. fixtures.Select(DockerFixtures.Container)]);
@@ -370,7 +370,7 @@ public sealed class DockerSourceTests : IAsyncDisposable
     public void Constructor_NonPositiveQuietPeriod_ThrowsNamingTheOption()
     {
         ArgumentException error = Assert.Throws<ArgumentException>(() =>
-            new DockerSource(_api, new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed), _options with { QuietPeriod = TimeSpan.Zero }, _time));
+            new DockerSource(_api, new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed), _options with { QuietPeriod = TimeSpan.Zero }, _time));
 
         Assert.Contains("QuietPeriod", error.Message, StringComparison.Ordinal);
     }

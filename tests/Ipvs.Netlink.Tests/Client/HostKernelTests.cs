@@ -1,10 +1,10 @@
+using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Generic;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Route;
 using Ipvs.Netlink.Sockets;
-using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Client;
 

@@ -1,8 +1,8 @@
+using Ipvs.Core.Kernel;
 using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Tests.Client.Support;
 using Ipvs.Netlink.Wire;
-using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Client;
 

@@ -1,6 +1,5 @@
-using Ipvs.Netlink.Client;
-using Ipvs.Netlink.Kernel;
 using Ipvs.Core.Kernel;
+using Ipvs.Netlink.Kernel;
 
 namespace Ipvs.Netlink.Tests.Client;
 

@@ -1,7 +1,7 @@
+using Ipvs.Core.Kernel;
 using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Sockets;
-using Ipvs.Core.Kernel;
 
 namespace Ipvs.Netlink.Tests.Sockets;
 

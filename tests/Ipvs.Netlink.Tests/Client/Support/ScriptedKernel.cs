@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Ipvs.Netlink.Client;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Netlink.Sockets;
 using Ipvs.Netlink.Wire;

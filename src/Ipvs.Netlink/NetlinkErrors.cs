@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Ipvs.Netlink.Kernel;
 using Ipvs.Core.Kernel;
 
-namespace Ipvs.Netlink.Client;
+namespace Ipvs.Netlink;
 
 /// <summary>What kind of object a request addresses; the same errno means different things for each.</summary>
 public enum NetlinkRequestKind

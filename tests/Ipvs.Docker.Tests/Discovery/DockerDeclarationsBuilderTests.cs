@@ -8,14 +8,14 @@ using Ipvs.Docker.Tests.Support;
 namespace Ipvs.Docker.Tests.Discovery;
 
 /// <summary>The builder on inspect results of real containers captured from dockerd 20.10 in the lab.</summary>
-public sealed class DockerSnapshotBuilderTests
+public sealed class DockerDeclarationsBuilderTests
 {
     private static readonly VirtualServiceKey _web = VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.99.0.10"), 80);
 
     internal static readonly OwnershipPolicy Allowed = new([AddressBlock.Parse("10.99.0.0/16")], [new FirewallMarkRange(1, 100)]);
 
     private static DockerDeclarations Build(params ContainerInspectResponse[] containers) =>
-        DockerSnapshotBuilder.Build(new DockerInventory(containers), new DiscoveryOptions(Allowed));
+        DockerDeclarationsBuilder.Build(new DockerInventory(containers), new DiscoveryOptions(Allowed));
 
     private static ContainerInspectResponse WithLabels(string fixture, params (string Key, string Value)[] labels)
     {
@@ -86,7 +86,7 @@ public sealed class DockerSnapshotBuilderTests
     [Fact]
     public void Build_PublishedWithNodeAddress_UsesNodeAddressAndHostPort()
     {
-        DockerDeclarations declarations = DockerSnapshotBuilder.Build(
+        DockerDeclarations declarations = DockerDeclarationsBuilder.Build(
             new DockerInventory([DockerFixtures.Container("web-published")]),
             new DiscoveryOptions(Allowed, NetAddress.Parse("192.168.50.4")));
 
@@ -152,7 +152,7 @@ public sealed class DockerSnapshotBuilderTests
         string[] fixtures = ["web-bridge", "web-front", "web-multi", "web-published", "web-healthy", "web-starting", "web-unhealthy", "web-paused"];
 
         DockerDeclarations declarations = Build([.. fixtures.Select(DockerFixtures.Container)]);
-        DesiredMergeResult merged = DesiredStateBuilder.Merge(1, declarations.ToServiceDeclarations());
+        DesiredMergeResult merged = new DesiredStateMerger().Merge(1, declarations.ToServiceDeclarations());
 
         Assert.Equal(2, declarations.Errors.Count);
         Assert.Empty(merged.Conflicts);
@@ -165,7 +165,7 @@ public sealed class DockerSnapshotBuilderTests
     [Fact]
     public void Build_VipOutsideAllowedBlocks_IsRefusedNamingContainerAndLabel()
     {
-        DockerDeclarations declarations = DockerSnapshotBuilder.Build(
+        DockerDeclarations declarations = DockerDeclarationsBuilder.Build(
             new DockerInventory([DockerFixtures.Container("web-bridge")]),
             new DiscoveryOptions(new OwnershipPolicy([AddressBlock.Parse("10.98.0.0/16")], [])));
 

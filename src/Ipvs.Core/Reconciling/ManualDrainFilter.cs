@@ -2,7 +2,7 @@ using Ipvs.Core.Desired;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 
-namespace Ipvs.Core.Draining;
+namespace Ipvs.Core.Reconciling;
 
 /// <summary>
 /// Manual drains as a rule on the desired state: a drained real server is left out of it, so the planner drains it

@@ -1,6 +1,5 @@
-using Ipvs.Core.Model;
 
-namespace Ipvs.Core.Planning;
+namespace Ipvs.Core.Model;
 
 /// <summary>The one sort order for keys, so plans, logs and journals come out the same way every time.</summary>
 /// <remarks>Address services before firewall-mark services, IPv4 before IPv6, then protocol, address, port (or mark).</remarks>

@@ -1,6 +1,6 @@
 using Ipvs.Core.Kernel;
 
-namespace Ipvs.Netlink.Client;
+namespace Ipvs.Netlink;
 
 /// <summary>A netlink request failed: the errno, the request it answered and the kernel's own explanation.</summary>
 public class NetlinkException : Exception

@@ -1,4 +1,4 @@
-namespace Ipvs.Docker.Discovery;
+namespace Ipvs.Docker;
 
 /// <summary>
 /// Why a labelled container or swarm service (or one of its <c>&lt;svc&gt;</c> names) contributes nothing; the rest keep serving.

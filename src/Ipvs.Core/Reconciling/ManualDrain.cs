@@ -1,4 +1,5 @@
-namespace Ipvs.Core.Draining;
+
+namespace Ipvs.Core.Reconciling;
 
 /// <summary>A drain an operator asked for: a whole service, or one real server of it (in any service when no service is given).</summary>
 public sealed class ManualDrain

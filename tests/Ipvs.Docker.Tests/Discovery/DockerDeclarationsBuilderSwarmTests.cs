@@ -7,7 +7,7 @@ using Ipvs.Docker.Tests.Support;
 namespace Ipvs.Docker.Tests.Discovery;
 
 /// <summary>The builder on swarm services, tasks and nodes, shaped as the Engine API returns them on a manager.</summary>
-public sealed class DockerSnapshotBuilderSwarmTests
+public sealed class DockerDeclarationsBuilderSwarmTests
 {
     private const string ServiceId = "k3t9wq0x1y2z3a4b5c6d7e8f9";
 
@@ -39,7 +39,7 @@ public sealed class DockerSnapshotBuilderSwarmTests
     private static readonly NodeListResponse[] _nodes = [Node("node1", "192.168.50.11"), Node("node2", "192.168.50.12")];
 
     private static DockerDeclarations Build(SwarmService service, params TaskResponse[] tasks) =>
-        DockerSnapshotBuilder.Build(new DockerInventory([], new SwarmInventory([service], tasks, _nodes)), new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed));
+        DockerDeclarationsBuilder.Build(new DockerInventory([], new SwarmInventory([service], tasks, _nodes)), new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed));
 
     [Fact]
     public void Build_ServiceOnOverlayNetwork_DeclaresEveryRunningTasksAddress()
@@ -119,7 +119,7 @@ public sealed class DockerSnapshotBuilderSwarmTests
             DockerFixtures.ReadArray<TaskResponse>("swarm/tasks.json"),
             DockerFixtures.ReadArray<NodeListResponse>("swarm/nodes.json"));
 
-        DockerDeclarations declarations = DockerSnapshotBuilder.Build(new DockerInventory([], swarm), new DiscoveryOptions(DockerSnapshotBuilderTests.Allowed));
+        DockerDeclarations declarations = DockerDeclarationsBuilder.Build(new DockerInventory([], swarm), new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed));
 
         Assert.Empty(declarations.Errors);
         Assert.Empty(declarations.Conflicts);
@@ -134,6 +134,6 @@ public sealed class DockerSnapshotBuilderSwarmTests
     [Fact]
     public void Build_BadServiceLabel_NamesTheSwarmService() =>
         Assert.Equal(
-            "swarm service 'web' (k3t9wq0x1y2z): label 'ipvs.web.method=fast': expected nat, dr or tun",
+            "swarm service 'web' (k3t9wq0x1y2z): label 'ipvs.web.method=fast': expected nat, dr, tun or local",
             Assert.Single(Build(Service(new() { ["ipvs.web.vip"] = "10.99.0.10:80", ["ipvs.web.method"] = "fast" })).Errors).Message);
 }

@@ -16,7 +16,7 @@ namespace Ipvs.Docker.Discovery;
 /// the oldest source stands and the newer one is dropped and reported, so a misconfigured newcomer cannot change or
 /// take down a running service.
 /// </remarks>
-public static class DockerSnapshotBuilder
+public static class DockerDeclarationsBuilder
 {
     private const string IngressNetwork = "ingress";
 
@@ -143,7 +143,7 @@ public static class DockerSnapshotBuilder
     private static (NetAddress Address, ushort Port) PublishedAddress(
         ContainerInspectResponse container, ServiceLabels labels, NetAddress? nodeAddress, string description, List<DiscoveryError> errors)
     {
-        string portKey = $"{labels.TargetPort.ToString(CultureInfo.InvariantCulture)}/{ProtocolWord(labels.Protocol)}";
+        string portKey = $"{labels.TargetPort.ToString(CultureInfo.InvariantCulture)}/{IpvsVocabulary.ProtocolName(labels.Protocol)}";
         IList<PortBinding>? bindings = null;
         container.NetworkSettings?.Ports?.TryGetValue(portKey, out bindings);
         if (bindings is null || bindings.Count == 0)
@@ -264,7 +264,7 @@ public static class DockerSnapshotBuilder
     private static (NetAddress Address, ushort Port) TaskPublishedAddress(
         SwarmService service, TaskResponse task, ServiceLabels labels, Dictionary<string, NodeListResponse> nodes, string description, List<DiscoveryError> errors)
     {
-        string protocol = ProtocolWord(labels.Protocol);
+        string protocol = IpvsVocabulary.ProtocolName(labels.Protocol);
         bool Matches(PortConfig port) => port.TargetPort == labels.TargetPort && string.Equals(port.Protocol ?? "tcp", protocol, StringComparison.Ordinal);
 
         // Ingress ports are open on every node (routing mesh); host-mode ports only on the task's node, at the port the task got.
@@ -323,7 +323,7 @@ public static class DockerSnapshotBuilder
             return true;
         }
 
-        string method = labels.Method == ForwardingMethod.Route ? "dr" : "tun";
+        string method = IpvsVocabulary.MethodName(labels.Method);
         errors.Add(new DiscoveryError(description, $"{ContainerLabelParser.Prefix}{labels.Name}.method",
             $"{description}: service '{labels.Name}': method {method} cannot change the port (VIP port {labels.VipPort.ToString(CultureInfo.InvariantCulture)}, real server port {serverPort.ToString(CultureInfo.InvariantCulture)}); use method nat or the same port"));
         return false;
@@ -355,13 +355,6 @@ public static class DockerSnapshotBuilder
         IpFamily.V4 => "IPv4 ",
         IpFamily.V6 => "IPv6 ",
         _ => string.Empty,
-    };
-
-    private static string ProtocolWord(IpvsProtocol protocol) => protocol switch
-    {
-        IpvsProtocol.Udp => "udp",
-        IpvsProtocol.Sctp => "sctp",
-        _ => "tcp",
     };
 
     private static string NetworkLabel(ServiceLabels labels) => $"{ContainerLabelParser.Prefix}{labels.Name}.network";
@@ -416,7 +409,7 @@ public static class DockerSnapshotBuilder
         var differences = new List<string>();
         if (compareProtocol && kept.Labels.Protocol != other.Labels.Protocol)
         {
-            differences.Add($"protocol {ProtocolWord(other.Labels.Protocol)} (not {ProtocolWord(kept.Labels.Protocol)})");
+            differences.Add($"protocol {IpvsVocabulary.ProtocolName(other.Labels.Protocol)} (not {IpvsVocabulary.ProtocolName(kept.Labels.Protocol)})");
         }
 
         if (!string.Equals(kept.Labels.Scheduler, other.Labels.Scheduler, StringComparison.Ordinal))

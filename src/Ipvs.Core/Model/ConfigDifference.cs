@@ -1,7 +1,6 @@
 using System.Globalization;
-using Ipvs.Core.Model;
 
-namespace Ipvs.Core.Planning;
+namespace Ipvs.Core.Model;
 
 /// <summary>One configuration field that differs between two versions of a service or real server, in words.</summary>
 /// <param name="Field">The field's name as an operator knows it: <c>scheduler</c>, <c>weight</c>, ...</param>
@@ -52,7 +51,7 @@ public readonly record struct ConfigDifference(string Field, string Left, string
         var differences = new List<ConfigDifference>();
         if (left.Method != right.Method)
         {
-            differences.Add(new("method", MethodName(left.Method), MethodName(right.Method)));
+            differences.Add(new("method", IpvsVocabulary.MethodName(left.Method), IpvsVocabulary.MethodName(right.Method)));
         }
 
         if (left.Weight != right.Weight)
@@ -75,7 +74,7 @@ public readonly record struct ConfigDifference(string Field, string Left, string
         {
             if (left.TunnelType != right.TunnelType)
             {
-                differences.Add(new("tunnel type", TunnelTypeName(left.TunnelType), TunnelTypeName(right.TunnelType)));
+                differences.Add(new("tunnel type", IpvsVocabulary.TunnelTypeName(left.TunnelType), IpvsVocabulary.TunnelTypeName(right.TunnelType)));
             }
 
             if (left.TunnelPort != right.TunnelPort)
@@ -122,23 +121,6 @@ public readonly record struct ConfigDifference(string Field, string Left, string
 
         return names.Count == 0 ? "none" : string.Join(',', names);
     }
-
-    public static string MethodName(ForwardingMethod method) => method switch
-    {
-        ForwardingMethod.Masquerade => "nat",
-        ForwardingMethod.Route => "dr",
-        ForwardingMethod.Tunnel => "tun",
-        ForwardingMethod.Local => "local",
-        _ => ((byte)method).ToString(CultureInfo.InvariantCulture),
-    };
-
-    public static string TunnelTypeName(TunnelType type) => type switch
-    {
-        TunnelType.IpIp => "ipip",
-        TunnelType.Gue => "gue",
-        TunnelType.Gre => "gre",
-        _ => ((byte)type).ToString(CultureInfo.InvariantCulture),
-    };
 
     public static string TunnelChecksumName(TunnelFlags flags) => flags switch
     {

@@ -1,13 +1,11 @@
 using Ipvs.Core.Model;
-using Ipvs.Core.Planning;
 
 namespace Ipvs.Core.Desired;
 
-/// <summary>The merged desired state and every disagreement found while merging.</summary>
-public sealed record DesiredMergeResult(DesiredState State, IReadOnlyList<DeclarationConflict> Conflicts);
-
 /// <summary>
-/// Merges what every source declares into one <see cref="DesiredState"/>.
+/// Merges what every source declares into one <see cref="DesiredState"/>, remembering its last result: a service
+/// declared by exactly one declaration equal to last time's keeps last time's <see cref="DesiredService"/> instance.
+/// Merging 10k unchanged services then allocates no real servers, and the planner can tell changed services by reference.
 /// </summary>
 /// <remarks>
 /// Declarations of the same service from different sources merge their real servers. When a later declaration (in
@@ -16,19 +14,8 @@ public sealed record DesiredMergeResult(DesiredState State, IReadOnlyList<Declar
 /// dropped whole, real servers included, because those servers were meant for a differently configured service. A
 /// real server declared twice with different settings keeps the first declaration. Every such case is reported:
 /// there is never a silent last-writer-wins.
+/// Not thread-safe: one merger per caller.
 /// </remarks>
-public static class DesiredStateBuilder
-{
-    public static DesiredMergeResult Merge(long revision, IEnumerable<ServiceDeclaration> declarations) =>
-        new DesiredStateMerger().Merge(revision, declarations);
-}
-
-/// <summary>
-/// <see cref="DesiredStateBuilder"/>'s merge, remembering its last result: a service declared by exactly one
-/// declaration equal to last time's keeps last time's <see cref="DesiredService"/> instance. Merging 10k unchanged
-/// services then allocates no real servers, and the planner can tell changed services by reference.
-/// </summary>
-/// <remarks>Not thread-safe: one merger per caller.</remarks>
 public sealed class DesiredStateMerger
 {
     private Dictionary<VirtualServiceKey, (ServiceDeclaration Declaration, DesiredService Service)> _reusable = [];
