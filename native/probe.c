@@ -34,6 +34,8 @@
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
 #include <linux/ip_vs.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 
 /* Integer constants print in decimal with their C sign; the test compares exact values. */
 #define P(name) printf("%s=%lld\n", #name, (long long)(name))
@@ -273,6 +275,35 @@ static void rtnetlink_h(void)
     P(IFNAMSIZ);
 }
 
+static void nfnetlink_conntrack_h(void)
+{
+    P(NETLINK_NETFILTER);
+
+    P(NFNETLINK_V0);
+    P(NFNL_SUBSYS_CTNETLINK);
+
+    P(IPCTNL_MSG_CT_GET);
+    P(IPCTNL_MSG_CT_DELETE);
+
+    P(CTA_TUPLE_ORIG);
+    P(CTA_TUPLE_REPLY);
+    P(CTA_ZONE);
+
+    P(CTA_TUPLE_IP);
+    P(CTA_TUPLE_PROTO);
+
+    P(CTA_IP_V4_SRC);
+    P(CTA_IP_V4_DST);
+    P(CTA_IP_V6_SRC);
+    P(CTA_IP_V6_DST);
+
+    P(CTA_PROTO_NUM);
+    P(CTA_PROTO_SRC_PORT);
+    P(CTA_PROTO_DST_PORT);
+
+    printf("NFGENMSG_SIZE=%zu\n", sizeof(struct nfgenmsg));
+}
+
 static void socket_h(void)
 {
     P(SOCK_RAW);
@@ -416,6 +447,7 @@ int main(void)
     genetlink_h();
     ip_vs_h();
     rtnetlink_h();
+    nfnetlink_conntrack_h();
     socket_h();
     agent_h();
     model_enums();

@@ -39,6 +39,9 @@ internal sealed class ConfigFlags
         Scalar("--dns-address", ConfigurationKeys.DnsAddress, "Service-name DNS responder address[:port] (UDP and TCP), or off (default off).", "ADDR");
         Scalar("--dns-domain", ConfigurationKeys.DnsDomain, $"Zone the DNS responder answers (default {AgentOptions.DefaultDnsDomain}).", "DOMAIN");
         Scalar("--dns-ttl", ConfigurationKeys.DnsTtl, "TTL of DNS answers (default 5s).", "DURATION");
+        Scalar("--ipvs-tcp-timeout", ConfigurationKeys.IpvsTcpTimeout, "IPVS idle timeout of established TCP connections, whole seconds, set at start (kernel default 900s; unset leaves the kernel's).", "DURATION");
+        Scalar("--ipvs-tcp-fin-timeout", ConfigurationKeys.IpvsTcpFinTimeout, "IPVS timeout of TCP connections after a FIN, set at start (kernel default 120s; unset leaves the kernel's).", "DURATION");
+        Scalar("--ipvs-udp-timeout", ConfigurationKeys.IpvsUdpTimeout, "IPVS idle timeout of UDP flows, set at start (kernel default 300s; unset leaves the kernel's).", "DURATION");
         List("--dns-upstream", ConfigurationKeys.DnsUpstreams, "Resolver for other names, address[:port]; repeatable; none for none (default: /etc/resolv.conf's).", "ADDR");
     }
 

@@ -10,6 +10,8 @@ using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Reconciling;
 using Ipvs.Engine;
+using Ipvs.Netlink;
+using Ipvs.Netlink.Ipvs;
 
 namespace Ipvs.Agent.Commands;
 
@@ -33,9 +35,18 @@ internal static class StatusCommand
         OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load();
         IReadOnlyList<ManualDrain> manual = new ManualDrainStore(options.StateDir).Load();
         KernelTable table;
+        IpvsTimeouts? timeouts = null;
         using (IKernelGateway kernel = KernelConnection.Open(context.OpenKernel))
         {
             table = kernel.ReadTable();
+            try
+            {
+                timeouts = (kernel as KernelGateway)?.Client.GetTimeouts();
+            }
+            catch (NetlinkException exception)
+            {
+                await context.Error.WriteLineAsync($"ipvs-agent: warning: the IPVS timeouts are not shown: {exception.Message}");
+            }
         }
 
         foreach (string problem in table.Unreadable)
@@ -46,11 +57,11 @@ internal static class StatusCommand
         List<ServiceRow> rows = [.. table.OrderedServices.Select(service => Row(service, desired, ownership))];
         if (json)
         {
-            WriteJson(context.Out, rows, manual);
+            WriteJson(context.Out, rows, manual, timeouts);
         }
         else
         {
-            WriteText(context.Out, rows, manual);
+            WriteText(context.Out, rows, manual, timeouts);
         }
 
         return ExitCodes.Ok;
@@ -76,9 +87,15 @@ internal static class StatusCommand
         return new ServiceRow(service, owned ? "owned" : "foreign", wanted?.Source, servers, service.Key.IsFirewallMark ? null : wanted?.Names);
     }
 
-    private static void WriteText(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual)
+    private static void WriteText(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual, IpvsTimeouts? timeouts)
     {
         output.WriteLine($"IP Virtual Server: {rows.Count} services ({rows.Count(row => row.Owner == "owned")} owned by ipvs-agent)");
+        if (timeouts is { } kernelTimeouts)
+        {
+            // ipvsadm -L --timeout's own words, so the two read alike.
+            output.WriteLine($"Timeout (tcp tcpfin udp): {kernelTimeouts.TcpSeconds} {kernelTimeouts.TcpFinSeconds} {kernelTimeouts.UdpSeconds}");
+        }
+
         output.WriteLine("Prot LocalAddress:Port Scheduler Flags                      Owner    Source");
         output.WriteLine("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn State      Source");
         foreach (ServiceRow row in rows)
@@ -101,12 +118,21 @@ internal static class StatusCommand
         }
     }
 
-    private static void WriteJson(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual)
+    private static void WriteJson(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual, IpvsTimeouts? timeouts)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
+            if (timeouts is { } kernelTimeouts)
+            {
+                writer.WriteStartObject("timeoutSeconds");
+                writer.WriteNumber("tcp", kernelTimeouts.TcpSeconds);
+                writer.WriteNumber("tcpFin", kernelTimeouts.TcpFinSeconds);
+                writer.WriteNumber("udp", kernelTimeouts.UdpSeconds);
+                writer.WriteEndObject();
+            }
+
             writer.WriteStartArray("services");
             foreach (ServiceRow row in rows)
             {

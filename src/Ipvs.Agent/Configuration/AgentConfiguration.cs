@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
+using Ipvs.Netlink.Ipvs;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
 
@@ -101,6 +102,9 @@ internal static class AgentConfiguration
         return layer;
     }
 
+    /// <summary>The longest IPVS timeout accepted: within INT_MAX jiffies at HZ=1000, the kernel's bound on any build.</summary>
+    public static readonly TimeSpan IpvsTimeoutMaximum = TimeSpan.FromDays(24);
+
     /// <summary>Reads each key from the merged configuration; a bad value is reported with the layer it came from.</summary>
     private sealed class OptionsReader(IConfiguration configuration, LayerProvider[] layersHighestFirst, List<string> problems)
     {
@@ -137,6 +141,7 @@ internal static class AgentConfiguration
                 DnsDomain = DnsDomain(),
                 DnsTtl = Duration(ConfigurationKeys.DnsTtl, defaults.DnsTtl, TimeSpan.Zero),
                 DnsUpstreams = DnsUpstreams(),
+                IpvsTimeouts = new IpvsTimeouts(IpvsTimeout(ConfigurationKeys.IpvsTcpTimeout), IpvsTimeout(ConfigurationKeys.IpvsTcpFinTimeout), IpvsTimeout(ConfigurationKeys.IpvsUdpTimeout)),
             };
         }
 
@@ -208,6 +213,51 @@ internal static class AgentConfiguration
             }
 
             return duration;
+        }
+
+        /// <summary>
+        /// An IPVS timeout in whole seconds, or 0 when not given (which the kernel reads as "leave it"): so a given 0
+        /// is refused rather than silently doing nothing.
+        /// </summary>
+        private uint IpvsTimeout(string key)
+        {
+            string? value = Text(key);
+            if (value is null)
+            {
+                return 0;
+            }
+
+            if (value.StartsWith('-'))
+            {
+                Fail(key, $"\"{value}\" is negative; give a timeout from 1s to {DurationText.Format(IpvsTimeoutMaximum)}");
+                return 0;
+            }
+
+            if (!DurationText.TryParseMilliseconds(value, out double milliseconds))
+            {
+                Fail(key, $"\"{value}\" is not a duration like 900s or 2h");
+                return 0;
+            }
+
+            if (milliseconds < 1_000)
+            {
+                Fail(key, $"\"{value}\" is shorter than 1s (the kernel reads 0 as \"leave unchanged\": leave the key out for that)");
+                return 0;
+            }
+
+            if (milliseconds > IpvsTimeoutMaximum.TotalMilliseconds)
+            {
+                Fail(key, $"\"{value}\" is longer than the maximum {DurationText.Format(IpvsTimeoutMaximum)} (the kernel refuses more than INT_MAX/HZ seconds, 24.8 days at HZ=1000)");
+                return 0;
+            }
+
+            if (milliseconds % 1_000 != 0)
+            {
+                Fail(key, $"\"{value}\" is not a whole number of seconds (IPVS keeps timeouts in seconds)");
+                return 0;
+            }
+
+            return (uint)(milliseconds / 1_000);
         }
 
         private List<T> List<T>(string key, string expected, Func<string, T?> parse)

@@ -1,6 +1,7 @@
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Docker;
+using Ipvs.Netlink.Ipvs;
 using Serilog.Events;
 
 namespace Ipvs.Agent.Configuration;
@@ -73,6 +74,9 @@ internal sealed record AgentOptions
 
     /// <summary>Resolvers for names outside the zone; null for the default (/etc/resolv.conf's), empty for none.</summary>
     public IReadOnlyList<System.Net.IPEndPoint>? DnsUpstreams { get; init; }
+
+    /// <summary>The IPVS connection timeouts set at start (<c>ipvsTcpTimeout</c>, …), in seconds; a 0 leaves the kernel's own.</summary>
+    public IpvsTimeouts IpvsTimeouts { get; init; }
 
     public OwnershipPolicy OwnershipPolicy => new(AllowedVipCidrs, AllowedFwmarks);
 

@@ -31,6 +31,9 @@ internal static class ConfigurationKeys
     public const string DnsDomain = "dnsDomain";
     public const string DnsTtl = "dnsTtl";
     public const string DnsUpstreams = "dnsUpstreams";
+    public const string IpvsTcpTimeout = "ipvsTcpTimeout";
+    public const string IpvsTcpFinTimeout = "ipvsTcpFinTimeout";
+    public const string IpvsUdpTimeout = "ipvsUdpTimeout";
 
     public const string EnvironmentPrefix = "IPVS_AGENT_";
 
@@ -43,7 +46,7 @@ internal static class ConfigurationKeys
         Interface, MetricsAddress, LogLevel, LogFormat, StateDir, NodeAddress, SwarmManager,
         DockerTlsCertPath, DockerTlsCa, DockerTlsCert, DockerTlsKey,
         SwarmManagerTlsCertPath, SwarmManagerTlsCa, SwarmManagerTlsCert, SwarmManagerTlsKey, DockerAllowInsecureTcp,
-        DnsAddress, DnsDomain, DnsTtl, DnsUpstreams,
+        DnsAddress, DnsDomain, DnsTtl, DnsUpstreams, IpvsTcpTimeout, IpvsTcpFinTimeout, IpvsUdpTimeout,
     ];
 
     /// <summary>Keys whose value is a list; every layer holds it as one comma-separated value, so a later layer replaces the whole list.</summary>

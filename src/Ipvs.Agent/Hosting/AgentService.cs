@@ -63,6 +63,8 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             if (_kernel is KernelGateway gateway)
             {
                 SystemTuning.Apply(gateway.Client.Features.KernelVersion, log);
+                IpvsTimeoutTuning.Apply(gateway.Client, options.IpvsTimeouts, log);
+                gateway.FlowCleanup = new UdpFlowCleanup(Netlink.Client.ConntrackClient.Open, log);
                 log.Information("IPVS {Version} on kernel {Kernel}", gateway.Client.Features.Info.VersionText, gateway.Client.Features.KernelRelease);
             }
 

@@ -4,7 +4,9 @@ namespace Ipvs.Agent.Hosting;
 
 /// <summary>
 /// The sysctls IPVS needs, set through /proc/sys at start and each reported: forwarding for NAT, conntrack so NAT
-/// replies are tracked, expire_nodest_conn so connections to a deleted real server fail fast instead of hanging, and
+/// replies are tracked, expire_nodest_conn so connections to a deleted real server fail fast instead of hanging,
+/// expire_quiescent_template so a persistence template pointing at a weight-0 server expires and the client is scheduled
+/// afresh (without it a drain of a persistent service never finishes while the client keeps coming), and
 /// conn_reuse_mode chosen by kernel version (before 5.9, mode 1 with conntrack stalled reused ports for a second).
 /// </summary>
 internal static class SystemTuning
@@ -16,6 +18,7 @@ internal static class SystemTuning
         ("net.ipv4.ip_forward", "1"),
         ("net.ipv4.vs.conntrack", "1"),
         ("net.ipv4.vs.expire_nodest_conn", "1"),
+        ("net.ipv4.vs.expire_quiescent_template", "1"),
         ("net.ipv4.vs.conn_reuse_mode", kernel >= ConnectionReuseFixedSince ? "1" : "0"),
     ];
 

@@ -28,6 +28,9 @@ internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = f
 
     public IpvsClient Client => client;
 
+    /// <summary>When set, told of the real-server deletions the kernel accepted (to delete their UDP flows' conntrack entries); owned.</summary>
+    public UdpFlowCleanup? FlowCleanup { get; set; }
+
     /// <summary>
     /// Builds the table straight from the dump: 100k real servers are copied once, into their final dictionaries.
     /// An entry the client cannot decode goes to <see cref="KernelTable.Unreadable"/> instead of failing the read:
@@ -69,6 +72,12 @@ internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = f
 
         IpvsCommand[] translated = [.. operations.Select(ToCommand)];
         IpvsBatchResult result = client.Apply(translated);
+        if (FlowCleanup is { } cleanup)
+        {
+            HashSet<int> refused = [.. result.Failures.Select(failure => failure.Index)];
+            cleanup.ServersDeleted([.. operations.Where((operation, index) => operation.Kind == IpvsOperationKind.DeleteServer && !refused.Contains(index))]);
+        }
+
         return new ApplyOutcome(
             result.Count,
             [.. result.Failures.Select(failure => new OperationFailure(operations[failure.Index], failure.Error.Message, failure.Error.Kind))],
@@ -88,7 +97,11 @@ internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = f
         }
     }
 
-    public void Dispose() => client.Dispose();
+    public void Dispose()
+    {
+        FlowCleanup?.Dispose();
+        client.Dispose();
+    }
 
     internal static IpvsCommand ToCommand(IpvsOperation operation) => operation.Kind switch
     {

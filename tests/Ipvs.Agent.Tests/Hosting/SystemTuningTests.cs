@@ -40,6 +40,10 @@ public sealed class SystemTuningTests : IDisposable
     }
 
     [Fact]
+    public void Wanted_AnyKernel_ExpiresTemplatesOfQuiescentServers() =>
+        Assert.Contains(("net.ipv4.vs.expire_quiescent_template", "1"), SystemTuning.Wanted(new Version(6, 1)));
+
+    [Fact]
     public void Apply_MissingSysctl_ReportsItWithoutThrowing()
     {
         IReadOnlyList<string> report = SystemTuning.Apply(new Version(6, 1), new TestLog().Logger, _procSys);
