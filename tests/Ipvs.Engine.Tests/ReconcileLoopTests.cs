@@ -1,11 +1,11 @@
 using Ipvs.Engine.Tests.Support;
-using Microsoft.Extensions.Time.Testing;
+using System.Diagnostics;
 
 namespace Ipvs.Engine.Tests;
 
 public sealed class ReconcileLoopTests : IAsyncDisposable
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly ObservedTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly CancellationTokenSource _stop = new();
     private readonly RecordingPass _pass;
     private Task? _running;
@@ -22,33 +22,41 @@ public sealed class ReconcileLoopTests : IAsyncDisposable
         return loop;
     }
 
-    /// <summary>Moves fake time forward in small steps, letting the loop run between them, until <paramref name="done"/> or the step budget ends.</summary>
-    private async Task AdvanceUntil(Func<bool> done, TimeSpan step, int maxSteps = 400)
+    /// <summary>How long, in real time, a slow machine may take to run the loop to the state a test awaits.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Moves fake time forward by <paramref name="step"/> whenever the loop waits on a timer (never while it runs a
+    /// pass, so every gap it measures is exact however slow the machine), until <paramref name="done"/>.
+    /// </summary>
+    private async Task AdvanceUntil(Func<bool> done, TimeSpan step)
     {
-        for (int i = 0; i < maxSteps && !done(); i++)
+        var elapsed = Stopwatch.StartNew();
+        while (!done())
         {
-            await Task.Delay(2, TestContext.Current.CancellationToken);
-            if (!done())
+            Assert.True(elapsed.Elapsed < Patience, $"the loop did not get there within {Patience.TotalSeconds} s of real time; it ran {_pass.Runs.Count} passes, {_time.ArmedTimers} timers armed");
+            if (step > TimeSpan.Zero && _time.ArmedTimers > 0)
             {
                 _time.Advance(step);
             }
-        }
 
-        for (int i = 0; i < 500 && !done(); i++)
-        {
-            await Task.Delay(2, TestContext.Current.CancellationToken);
+            await Task.Delay(1, TestContext.Current.CancellationToken);
         }
     }
 
+    /// <summary>Waits until the loop has finished its pass's bookkeeping and waits on a timer again.</summary>
+    private Task UntilWaiting() => AdvanceUntil(() => _time.ArmedTimers > 0, TimeSpan.Zero);
+
+    /// <summary>Moves fake time through <paramref name="span"/>, a step at a time, each step once the loop waits.</summary>
     private async Task Settle(TimeSpan span, TimeSpan step)
     {
         for (TimeSpan passed = TimeSpan.Zero; passed < span; passed += step)
         {
-            await Task.Delay(2, TestContext.Current.CancellationToken);
+            await UntilWaiting();
             _time.Advance(step);
         }
 
-        await Task.Delay(20, TestContext.Current.CancellationToken);
+        await UntilWaiting();
     }
 
     [Fact]
@@ -159,7 +167,7 @@ public sealed class ReconcileLoopTests : IAsyncDisposable
         int afterScopedPass = Volatile.Read(ref _collections);
 
         await AdvanceUntil(() => _pass.Runs.Count == 3, TimeSpan.FromSeconds(1));
-        await Settle(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10));
+        await UntilWaiting();
 
         Assert.Equal(1, afterScopedPass);
         Assert.Equal(2, Volatile.Read(ref _collections));
@@ -172,6 +180,7 @@ public sealed class ReconcileLoopTests : IAsyncDisposable
         ReconcileLoop loop = Start(TimeSpan.FromHours(1), TimeSpan.Zero);
 
         await AdvanceUntil(() => _pass.Runs.Count == 4, TimeSpan.FromMilliseconds(250));
+        await UntilWaiting();
 
         var runs = _pass.Runs;
         Assert.Equal(4, runs.Count);

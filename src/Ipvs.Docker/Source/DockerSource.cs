@@ -17,14 +17,9 @@ namespace Ipvs.Docker.Source;
 /// other event (swarm service or node), a swarm task's container on a manager, the periodic timer and every
 /// reconnection take a full list.
 /// <para>
-/// A network (dis)connection names its container, and dockerd connects a container's networks inside the start,
-/// holding the container's lock until the <c>start</c> event is out. So the source inspects that container at once,
-/// in the background: dockerd answers as the start completes, which
-/// is as early as the start event itself reaches us, often earlier, and the answer refreshes the container without
-/// waiting for the event. When the <c>start</c> event comes first, the refresh awaits that inspect instead of sending
-/// another, if its answer shows the container running since a start between the two events (<c>State.StartedAt</c>);
-/// any other event for the container, or a full list issued meanwhile, discards the answer and inspects afresh. (On
-/// the way down dockerd 20.10 sends <c>die</c> before the <c>disconnect</c>: the die's own inspect serves there.)
+/// A network (dis)connection names its container, and its inspect often answers before the <c>start</c> event
+/// arrives: the source uses that early answer when it shows the start (the ordering and the rules: docs/architecture.md,
+/// "Docker events and the early inspect").
 /// </para>
 /// <para>
 /// When Docker goes away the last snapshot stands: an unreachable engine is never reported as "no containers", which

@@ -18,20 +18,10 @@ public delegate void ServiceDumped(in ServiceEntry service, IReadOnlyList<RealSe
 /// answers in microseconds) and not thread-safe: one caller, one request at a time.
 /// </summary>
 /// <remarks>
-/// <para>
-/// IPVS dumps are not atomic, and the kernel does not say when one was disturbed (it never sets NLM_F_DUMP_INTR).
-/// Each datagram of a dump is filled by one call of <c>ip_vs_genl_dump_services</c> (or <c>_dests</c>) that walks the
-/// table afresh and skips as many entries as the earlier calls listed. An entry added before that resume point between
-/// two calls shifts the walk, so the last entry already listed comes again; one deleted there shifts it back, so the
-/// next entry is never listed. Up to at least Linux 6.1 the service walk runs over one hash table shared by every
-/// network namespace and counts their services too, so any IPVS change on the host (another namespace, Docker's
-/// routing mesh, an operator's ipvsadm, our own other socket) can do this to a dump of ours.
-/// </para>
-/// <para>
-/// So every dump here returns each key at most once: a repeat is dropped and the later copy kept, being the newer state
-/// (<see cref="RepeatedEntriesDropped"/> counts them). A skipped entry cannot be seen in the dump at all: whoever plans
-/// from a dump must take the kernel's EEXIST on an add, or ESRCH/ENOENT on a change or delete, as the sign of one.
-/// </para>
+/// IPVS dumps are not atomic: a change on the host while one runs can make an entry come twice or be skipped (why:
+/// docs/architecture.md, "IPVS dumps are not atomic"). Every dump here returns each key at most once, the later copy
+/// kept (<see cref="RepeatedEntriesDropped"/> counts the repeats); a skipped entry shows only as the kernel's EEXIST,
+/// ESRCH or ENOENT to whoever planned from the dump.
 /// </remarks>
 public sealed class IpvsClient : IDisposable
 {

@@ -48,6 +48,27 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable, IDnsServerEvents
 
     public void Answered(DnsResponseCode code, DnsTransport transport) => Answers.Enqueue((code, transport));
 
+    /// <summary>
+    /// Whether an answer over <paramref name="transport"/> is recorded within <paramref name="limit"/>: the server records
+    /// an answer after sending it, so the client may hold the reply a moment before the record exists (on a busy host,
+    /// long enough for an immediate look to miss it).
+    /// </summary>
+    public async Task<bool> AnsweredOverAsync(DnsTransport transport, TimeSpan limit)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (!Answers.Any(answer => answer.Transport == transport))
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > limit)
+            {
+                return false;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
+    }
+
     public void Trouble(string message) => Troubles.Enqueue(message);
 
     public async ValueTask DisposeAsync()

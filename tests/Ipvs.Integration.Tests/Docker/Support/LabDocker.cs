@@ -136,7 +136,10 @@ internal sealed class LabDocker : IDisposable
             {
                 Test = ["CMD-SHELL", test],
                 Interval = TimeSpan.FromSeconds(1),
-                Timeout = TimeSpan.FromSeconds(5),
+                // A check that fails does so at once (the test's file is gone); only a check that cannot run in time
+                // waits for this. With the host busy, the lab's one CPU took over 5 s to start one: a healthy
+                // container turned unhealthy under a test that had just seen it healthy (busy-host run, #11).
+                Timeout = TimeSpan.FromSeconds(60),
                 Retries = 1,
                 StartPeriod = container.HealthStartPeriod,
             };
