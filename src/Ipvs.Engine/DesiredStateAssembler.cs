@@ -1,10 +1,12 @@
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Reconciling;
 
 namespace Ipvs.Engine;
 
 /// <summary>
-/// Merges the sources' latest snapshots (in order: static file first, then Docker) and applies manual drains; with a
+/// Merges the sources' latest snapshots (in order: static file first, then Docker) and applies health (checked real
+/// servers that are down, fallbacks; see <see cref="HealthFilter"/>) and manual drains; with a
 /// <c>checkNames</c> (the DNS responder is on) it also reports the problems that check finds in the merged state's
 /// service names (two VIPs of one family under one name, a name that is no DNS label).
 /// </summary>
@@ -13,7 +15,8 @@ namespace Ipvs.Engine;
 /// services whose declarations are unchanged keep their <see cref="DesiredService"/> instances (see
 /// <see cref="DesiredStateMerger"/>), which is what lets the reconciler plan only the services that changed.
 /// </remarks>
-internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> sources, IManualDrainSource? drains, Func<DesiredState, IReadOnlyList<string>>? checkNames = null)
+internal sealed class DesiredStateAssembler(
+    IReadOnlyList<IDesiredSource> sources, IManualDrainSource? drains, Func<DesiredState, IReadOnlyList<string>>? checkNames = null, IServerHealthSource? health = null)
 {
     private (DesiredState State, IReadOnlyList<string> Problems)? _nameProblems;
 
@@ -49,6 +52,12 @@ internal sealed class DesiredStateAssembler(IReadOnlyList<IDesiredSource> source
         }
 
         DesiredState state = merged.State;
+        if (health is not null)
+        {
+            health.Track(state);
+            state = HealthFilter.Apply(state, health.HealthOf);
+        }
+
         if (drains is not null)
         {
             state = ManualDrainFilter.Apply(state, drains.LoadOrLastGood(out string? problem));

@@ -13,4 +13,6 @@ internal enum ReconcileReason
     Reload = 32,
     /// <summary>The kernel contradicted the table the last pass planned from: read it again.</summary>
     StaleRead = 64,
+    /// <summary>A checked real server went up or down.</summary>
+    Health = 128,
 }

@@ -2,6 +2,7 @@ using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Reconciling;
+using Ipvs.Core.Timing;
 
 namespace Ipvs.Agent.Commands;
 

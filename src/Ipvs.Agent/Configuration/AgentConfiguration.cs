@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
+using Ipvs.Core.Timing;
 using Ipvs.Netlink.Ipvs;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;

@@ -7,6 +7,7 @@ using Ipvs.Agent.ServiceNames;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Planning;
 using Ipvs.Core.Reconciling;
+using Ipvs.Core.Timing;
 using Ipvs.Docker;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Source;

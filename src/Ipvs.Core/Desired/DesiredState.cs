@@ -1,9 +1,10 @@
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 
 namespace Ipvs.Core.Desired;
 
-/// <summary>A real server someone asked for, and who.</summary>
-public sealed record DesiredRealServer(RealServer Server, DesiredSource Source)
+/// <summary>A real server someone asked for, who, and how it is checked (null: not checked).</summary>
+public sealed record DesiredRealServer(RealServer Server, DesiredSource Source, HealthCheck? Check = null)
 {
     public RealServerKey Key => Server.Key;
 }
@@ -11,7 +12,8 @@ public sealed record DesiredRealServer(RealServer Server, DesiredSource Source)
 /// <summary>A virtual service someone asked for, who asked for it, and its real servers (each with its own source).</summary>
 public sealed class DesiredService
 {
-    public DesiredService(VirtualService service, DesiredSource source, IReadOnlyDictionary<RealServerKey, DesiredRealServer> realServers, IReadOnlyList<string>? names = null)
+    public DesiredService(
+        VirtualService service, DesiredSource source, IReadOnlyDictionary<RealServerKey, DesiredRealServer> realServers, IReadOnlyList<string>? names = null, RealServer? fallback = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(realServers);
@@ -19,6 +21,8 @@ public sealed class DesiredService
         Source = source;
         RealServers = realServers;
         Names = names ?? [];
+        Fallback = fallback;
+        HasChecks = realServers.Values.Any(server => server.Check is not null);
     }
 
     public VirtualService Service { get; }
@@ -31,6 +35,12 @@ public sealed class DesiredService
 
     /// <summary>The names its declarations gave it (first declaration first, no repeats): what the DNS responder answers.</summary>
     public IReadOnlyList<string> Names { get; }
+
+    /// <summary>The sorry server: served only while no other real server of the service is (see <see cref="HealthFilter"/>).</summary>
+    public RealServer? Fallback { get; }
+
+    /// <summary>Whether any of its real servers is checked.</summary>
+    public bool HasChecks { get; }
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 
 namespace Ipvs.Core.Desired;
@@ -39,7 +40,7 @@ public sealed class DesiredStateMerger
             VirtualServiceKey key = declaration.Service.Key;
             if (declarationCounts[key] == 1
                 && _reusable.TryGetValue(key, out var previous)
-                && SameDeclaration(previous.Declaration, declaration))
+                && previous.Declaration.SameAs(declaration))
             {
                 merging.Add(key, new MergingService(declaration.Service, declaration.Source, previous.Service));
                 reusable.Add(key, previous);
@@ -48,7 +49,7 @@ public sealed class DesiredStateMerger
 
             if (!merging.TryGetValue(key, out MergingService? merged))
             {
-                merged = new MergingService(declaration.Service, declaration.Source, null, declaration.RealServers.Count);
+                merged = new MergingService(declaration.Service, declaration.Source, null, declaration.RealServers.Count) { Fallback = declaration.Fallback };
                 merging.Add(key, merged);
             }
             else if (!merged.Service.SameConfiguration(declaration.Service))
@@ -66,11 +67,25 @@ public sealed class DesiredStateMerger
             }
 
             int conflictsBefore = conflicts.Count;
+            if (declaration.Fallback is { } fallback && merged.Fallback != fallback)
+            {
+                if (merged.Fallback is { } kept)
+                {
+                    conflicts.Add(new DeclarationConflict(key, merged.Source, declaration.Source,
+                        $"{key}: fallback {kept.Key} from {merged.Source} but {fallback.Key} from {declaration.Source}; keeping {merged.Source}'s"));
+                }
+                else
+                {
+                    merged.Fallback = fallback;
+                }
+            }
+
             foreach (RealServer server in declaration.RealServers)
             {
+                HealthCheck? check = declaration.CheckFor(server.Key);
                 if (!merged.Servers.TryGetValue(server.Key, out DesiredRealServer? existing))
                 {
-                    merged.Servers.Add(server.Key, new DesiredRealServer(server, declaration.Source));
+                    merged.Servers.Add(server.Key, new DesiredRealServer(server, declaration.Source, check));
                 }
                 else if (existing.Server != server)
                 {
@@ -79,12 +94,17 @@ public sealed class DesiredStateMerger
                     conflicts.Add(new DeclarationConflict(key, existing.Source, declaration.Source,
                         $"{key}: real server {server.Key}: {differences}; keeping {existing.Source}"));
                 }
+                else if (!Equals(existing.Check, check))
+                {
+                    conflicts.Add(new DeclarationConflict(key, existing.Source, declaration.Source,
+                        $"{key}: real server {server.Key}: checked otherwise by {declaration.Source} than by {existing.Source}; keeping {existing.Source}'s check"));
+                }
             }
 
             // A declaration with conflicts inside is merged afresh every time, so its conflicts are reported every time.
             if (declarationCounts[key] == 1 && conflicts.Count == conflictsBefore)
             {
-                merged.Built = new DesiredService(merged.Service, merged.Source, merged.Servers, merged.Names);
+                merged.Built = new DesiredService(merged.Service, merged.Source, merged.Servers, merged.Names, merged.Fallback);
                 reusable.Add(key, (declaration, merged.Built));
             }
         }
@@ -92,19 +112,12 @@ public sealed class DesiredStateMerger
         var state = new Dictionary<VirtualServiceKey, DesiredService>(merging.Count);
         foreach ((VirtualServiceKey key, MergingService merged) in merging)
         {
-            state.Add(key, merged.Built ?? new DesiredService(merged.Service, merged.Source, merged.Servers, merged.Names));
+            state.Add(key, merged.Built ?? new DesiredService(merged.Service, merged.Source, merged.Servers, merged.Names, merged.Fallback));
         }
 
         _reusable = reusable;
         return new DesiredMergeResult(new DesiredState(revision, state), conflicts);
     }
-
-    private static bool SameDeclaration(ServiceDeclaration previous, ServiceDeclaration current) =>
-        ReferenceEquals(previous, current)
-        || (previous.Source.Equals(current.Source)
-            && previous.Service.Equals(current.Service)
-            && previous.RealServers.SequenceEqual(current.RealServers)
-            && string.Equals(previous.Name, current.Name, StringComparison.Ordinal));
 
     /// <summary>One service while its declarations are merged; <see cref="Built"/> once it is final.</summary>
     private sealed class MergingService(VirtualService service, DesiredSource source, DesiredService? built, int expectedServers = 0)
@@ -120,5 +133,7 @@ public sealed class DesiredStateMerger
         public DesiredService? Built { get; set; } = built;
 
         public List<string> Names { get; } = [];
+
+        public RealServer? Fallback { get; set; }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using Ipvs.Agent.Configuration;
+using Ipvs.Core.Timing;
 
 namespace Ipvs.Agent.Tests.Configuration;
 

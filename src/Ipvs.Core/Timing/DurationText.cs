@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace Ipvs.Agent.Configuration;
+namespace Ipvs.Core.Timing;
 
 /// <summary>Durations as operators write them: <c>500ms</c>, <c>10s</c>, <c>1m</c>, <c>1m30s</c>, <c>2h</c>.</summary>
-internal static class DurationText
+public static class DurationText
 {
     /// <summary>The longest duration the agent accepts: the longest wait .NET timers and <c>Task.Delay</c> take (about 49.7 days), rounded down.</summary>
     public static readonly TimeSpan Maximum = TimeSpan.FromDays(49);

@@ -1,0 +1,10 @@
+namespace Ipvs.Core.Health;
+
+/// <summary>What happens to a real server whose check has failed <see cref="HealthCheck.Fall"/> times in a row.</summary>
+public enum HealthFailureAction
+{
+    /// <summary>Weight 0: its connections finish, new ones go elsewhere; it keeps its place in the kernel table.</summary>
+    Weight0,
+    /// <summary>Left out of the desired state: deleted like a server nobody asks for (UDP at once, TCP after a drain).</summary>
+    Remove,
+}
