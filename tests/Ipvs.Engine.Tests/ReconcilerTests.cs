@@ -1,5 +1,6 @@
 using Ipvs.Core.Desired;
 using Ipvs.Core.Draining;
+using Ipvs.Core.Health;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
@@ -588,6 +589,38 @@ public sealed class ReconcilerTests : IDisposable
 
         Assert.Equal(99, _log.Messages(LogEventLevel.Information).Count(message => message.StartsWith("Add", StringComparison.Ordinal)));
         Assert.DoesNotContain(_log.Messages(LogEventLevel.Information), message => message.StartsWith("Applied", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_HealthSaysAServerWentDown_GivesItWeight0ThenItsWeightBack()
+    {
+        var health = new SwitchedHealth();
+        ServiceDeclaration web = Declare(Service("10.99.0.10"), Server("10.1.1.2", weight: 3), Server("10.1.1.3")) with { Check = HealthCheck.Of(HealthCheckKind.Tcp) };
+        var reconciler = new Reconciler(_kernel, null, new InMemoryOwnershipStore(), new DesiredStateAssembler([Source(web)], null, health: health),
+            new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, _metrics);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        health.Down.Add(Server("10.1.1.2").Key);
+        reconciler.Run(ReconcileReason.Health, PassTable.Projected);
+        int weightWhileDown = _kernel.Find(Tcp("10.99.0.10"))!.RealServers[Server("10.1.1.2").Key].Server.Weight;
+        health.Down.Clear();
+        reconciler.Run(ReconcileReason.Health, PassTable.Projected);
+
+        Assert.Equal(0, weightWhileDown);
+        Assert.Equal(3, _kernel.Find(Tcp("10.99.0.10"))!.RealServers[Server("10.1.1.2").Key].Server.Weight);
+        Assert.NotNull(health.Tracked);
+    }
+
+    /// <summary>Health the test switches: the servers in <see cref="Down"/> are down, the others up.</summary>
+    private sealed class SwitchedHealth : IServerHealthSource
+    {
+        public HashSet<RealServerKey> Down { get; } = [];
+
+        public DesiredState? Tracked { get; private set; }
+
+        public void Track(DesiredState desired) => Tracked = desired;
+
+        public ServerHealth? HealthOf(HealthTarget target) => new(!Down.Contains(target.Server), DateTimeOffset.UnixEpoch, 0, 0, null);
     }
 
     public void Dispose() => _kernel.Dispose();

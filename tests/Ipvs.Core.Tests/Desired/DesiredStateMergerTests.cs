@@ -1,4 +1,5 @@
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 using static Ipvs.Core.Tests.Support.Build;
 
@@ -177,5 +178,60 @@ public sealed class DesiredStateMergerTests
             "TCP 10.99.0.10:80: real server 10.1.1.2:8080: weight 3 from static file services.yaml (web) but 1 from container abc123 (web-1); keeping static file services.yaml (web)",
             Assert.Single(result.Conflicts).Message);
         Assert.Equal(3, result.State.Services[Web].RealServers.Values.Single().Server.Weight);
+    }
+
+    [Fact]
+    public void Merge_ServiceCheckAndServerOverride_EachServerGetsItsOwn()
+    {
+        HealthCheck http = HealthCheck.Of(HealthCheckKind.Http);
+        RealServer checkedServer = Server("10.1.1.2", 8080);
+        RealServer notChecked = Server("10.1.1.3", 8080);
+        var declaration = new ServiceDeclaration(StaticSource, Service(Web), [checkedServer, notChecked], Check: http,
+            CheckOverrides: new Dictionary<RealServerKey, HealthCheck?> { [notChecked.Key] = null });
+
+        DesiredService merged = new DesiredStateMerger().Merge(1, [declaration]).State.Services[Web];
+
+        Assert.Equal(http, merged.RealServers[checkedServer.Key].Check);
+        Assert.Null(merged.RealServers[notChecked.Key].Check);
+        Assert.True(merged.HasChecks);
+    }
+
+    [Fact]
+    public void Merge_SameServerCheckedOtherwiseBySecondSource_KeepsTheFirstAndSaysSo()
+    {
+        RealServer server = Server("10.1.1.2", 8080);
+        var fromFile = new ServiceDeclaration(StaticSource, Service(Web), [server], Check: HealthCheck.Of(HealthCheckKind.Tcp));
+        var fromContainer = new ServiceDeclaration(Container, Service(Web), [server], Check: HealthCheck.Of(HealthCheckKind.Http));
+
+        DesiredMergeResult result = new DesiredStateMerger().Merge(1, [fromFile, fromContainer]);
+
+        Assert.Equal(HealthCheckKind.Tcp, result.State.Services[Web].RealServers[server.Key].Check!.Kind);
+        DeclarationConflict conflict = Assert.Single(result.Conflicts);
+        Assert.Contains("checked otherwise by container abc123 (web-1)", conflict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Merge_TwoFallbacks_KeepsTheFirstAndSaysSo()
+    {
+        var first = new ServiceDeclaration(StaticSource, Service(Web), [Server("10.1.1.2", 8080)], Fallback: Server("10.1.1.9", 80));
+        var second = new ServiceDeclaration(Container, Service(Web), [Server("10.1.1.3", 8080)], Fallback: Server("10.1.1.8", 80));
+
+        DesiredMergeResult result = new DesiredStateMerger().Merge(1, [first, second]);
+
+        Assert.Equal(Server("10.1.1.9", 80), result.State.Services[Web].Fallback);
+        Assert.Contains("fallback 10.1.1.9:80", Assert.Single(result.Conflicts).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Merge_DeclarationWithAChangedCheck_IsNotReused()
+    {
+        var merger = new DesiredStateMerger();
+        var declaration = new ServiceDeclaration(StaticSource, Service(Web), [Server("10.1.1.2", 8080)], Check: HealthCheck.Of(HealthCheckKind.Tcp));
+        DesiredState first = merger.Merge(1, [declaration]).State;
+
+        DesiredState second = merger.Merge(2, [declaration with { Check = HealthCheck.Of(HealthCheckKind.Tcp) with { Fall = 5 } }]).State;
+
+        Assert.NotSame(first.Services[Web], second.Services[Web]);
+        Assert.Equal(5, second.Services[Web].RealServers.Values.Single().Check!.Fall);
     }
 }
