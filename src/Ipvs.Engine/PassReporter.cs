@@ -138,6 +138,22 @@ internal sealed class PassReporter(ILogger log, IReconcileMetrics metrics)
             missed[0], missed.Count > 1 ? $" (and {missed.Count - 1} more)" : string.Empty);
     }
 
+    /// <summary>How the creations a stopped run journaled but never confirmed were settled: one line each.</summary>
+    public void PendingResolved(IReadOnlyList<(VirtualServiceKey Service, bool Adopted, string Reason)> resolved)
+    {
+        foreach ((VirtualServiceKey service, bool adopted, string reason) in resolved)
+        {
+            if (adopted)
+            {
+                log.Information("{Service}: {Reason}", service, reason);
+            }
+            else
+            {
+                log.Warning("{Service}: {Reason}", service, reason);
+            }
+        }
+    }
+
     /// <summary>What the VIP sync changed: a line each, or a summary for a large one.</summary>
     public void VipChanges(IReadOnlyList<string> changes)
     {

@@ -25,6 +25,9 @@ internal sealed class Reconciler : IReconcilePass
     private readonly IKernelGateway _reader;
     private readonly IVipAddresses? _vips;
     private readonly IOwnershipStore _store;
+
+    /// <summary>The journal on disk is not <see cref="Ownership"/> (an intent was written, or a write failed).</summary>
+    private bool _journalBehind;
     private readonly DesiredStateAssembler _desired;
     private readonly OwnershipPolicy _policy;
     private readonly Planner _planner;
@@ -165,6 +168,17 @@ internal sealed class Reconciler : IReconcilePass
         TimeSpan assemble = timing.Lap();
         _report.Problems(desired);
         OwnershipRecord before = Ownership;
+        if (before.Pending.Count > 0 && readKernel)
+        {
+            before = ReconcileRules.ResolvePending(before, table, out var resolved);
+            if (send)
+            {
+                _report.PendingResolved(resolved);
+                Ownership = before;
+                _journalBehind = true;
+            }
+        }
+
         Plan plan = PlanPass(desired.State, table, before, readKernel);
         if (!desired.IsComplete)
         {
@@ -181,6 +195,15 @@ internal sealed class Reconciler : IReconcilePass
         // VIPs follow the table the plan leads to, and go up before the batch: when a service appears in the kernel
         // its VIP is already local, and a retired service keeps its VIP while its real servers drain.
         KernelTable expected = KernelTableProjection.Apply(table, plan.Operations);
+
+        // Write-ahead: the services this pass creates are journaled before the kernel is asked. A journal that cannot
+        // be written stops the pass here, before the kernel changes, instead of creating entries nobody owns.
+        if (ReconcileRules.Intent(before, plan.Operations) is { } intent)
+        {
+            _store.Save(intent);
+            _journalBehind = true;
+        }
+
         TimeSpan planning = timing.Lap();
         if (readKernel || !_vipsInSync || ReconcileRules.ChangesServiceSet(plan, before))
         {
@@ -205,12 +228,16 @@ internal sealed class Reconciler : IReconcilePass
         _report.MissedByTable(missed);
         next = missed.Aggregate(next, (record, key) => record.WithService(key));
         bool staleRead = settled.StaleRead || missed.Count > 0;
-        if (!next.Equals(before))
+
+        // Ownership follows the kernel even when the journal cannot: a failed write leaves the journal behind, and the
+        // next pass writes it again (until then, its pending creations are what a restart resolves).
+        Ownership = next;
+        if (_journalBehind || !next.Equals(before))
         {
             _store.Save(next);
+            _journalBehind = false;
         }
 
-        Ownership = next;
         _lastCleanPass = outcome.Failures.Count == 0 && desired.IsComplete ? new CleanPass(desired.State, plan.Issues) : null;
 
         // A table the kernel contradicted is no base for the next pass: that one reads the kernel.

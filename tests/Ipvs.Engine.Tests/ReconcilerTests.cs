@@ -611,6 +611,86 @@ public sealed class ReconcilerTests : IDisposable
         Assert.NotNull(health.Tracked);
     }
 
+    [Fact]
+    public void Run_NewService_JournalsItsCreationBeforeTheKernelIsAsked()
+    {
+        var store = new InMemoryOwnershipStore();
+        var journaled = new List<(OwnershipRecord Record, bool InKernel)>();
+        store.BeforeSave = record => journaled.Add((record, _kernel.Find(Tcp("10.99.0.10")) is not null));
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), store);
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.Equal(2, journaled.Count);
+        Assert.Equal((false, false), (journaled[0].Record.Owns(Tcp("10.99.0.10")), journaled[0].InKernel));
+        Assert.Equal([Tcp("10.99.0.10")], journaled[0].Record.Pending.Keys);
+        Assert.Equal((true, 0), (journaled[1].Record.Owns(Tcp("10.99.0.10")), journaled[1].Record.Pending.Count));
+    }
+
+    [Fact]
+    public void Run_JournalCannotBeWritten_LeavesTheKernelUnchanged()
+    {
+        var store = new InMemoryOwnershipStore { BeforeSave = _ => throw new IOException("No space left on device") };
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), store);
+
+        IOException error = Assert.Throws<IOException>(() => reconciler.Run(ReconcileReason.Startup, PassTable.Fresh));
+
+        Assert.Equal("No space left on device", error.Message);
+        Assert.Empty(_kernel.Applied);
+        Assert.Null(_kernel.Find(Tcp("10.99.0.10")));
+    }
+
+    [Fact]
+    public void Run_StoppedBetweenTheKernelAndTheJournal_NextStartOwnsWhatItCreated()
+    {
+        ServiceDeclaration web = Declare(Service("10.99.0.10"), Server("10.1.1.2"), Server("10.1.1.3"));
+        var crashing = new InMemoryOwnershipStore();
+        crashing.BeforeSave = record =>
+        {
+            if (record.Pending.Count == 0)
+            {
+                throw new IOException("killed before the journal write");
+            }
+        };
+        Assert.Throws<IOException>(() => Create(Source(web), crashing).Run(ReconcileReason.Startup, PassTable.Fresh));
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.10")));
+
+        var restarted = new InMemoryOwnershipStore(crashing.Record);
+        Create(Source(web with { RealServers = [Server("10.1.1.2"), Server("10.1.1.4")] }), restarted).Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.True(restarted.Record.Owns(Tcp("10.99.0.10")));
+        Assert.Empty(restarted.Record.Pending);
+        Assert.Equal([Server("10.1.1.2").Key, Server("10.1.1.4").Key], _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Keys.Order(KeyOrder.Instance));
+        Assert.Contains(_log.Messages(LogEventLevel.Information), message => message.Contains("created by the run that stopped, owned", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_PendingServiceTheKernelHasConfiguredOtherwise_LeavesItAlone()
+    {
+        VirtualService foreign = Service("10.99.0.10", scheduler: "rr");
+        _kernel.AddService(foreign, Server("10.9.9.9"));
+        var store = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithPending([Service("10.99.0.10", scheduler: "wlc")]));
+
+        Create(Source(Declare(Service("10.99.0.10", scheduler: "wlc"), Server("10.1.1.2"))), store).Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.False(store.Record.Owns(Tcp("10.99.0.10")));
+        Assert.Empty(store.Record.Pending);
+        Assert.Equal([Server("10.9.9.9").Key], _kernel.Find(Tcp("10.99.0.10"))!.RealServers.Keys);
+        Assert.Contains(_log.Messages(LogEventLevel.Warning), message => message.Contains("configured otherwise: someone else's, left alone", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_PendingServiceNeverCreated_CreatesItAnew()
+    {
+        var store = new InMemoryOwnershipStore(OwnershipRecord.Empty.WithPending([Service("10.99.0.10")]));
+
+        Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), store).Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        Assert.True(store.Record.Owns(Tcp("10.99.0.10")));
+        Assert.Empty(store.Record.Pending);
+        Assert.Single(_kernel.Find(Tcp("10.99.0.10"))!.RealServers);
+    }
+
     /// <summary>Health the test switches: the servers in <see cref="Down"/> are down, the others up.</summary>
     private sealed class SwitchedHealth : IServerHealthSource
     {

@@ -13,6 +13,7 @@ public sealed class OwnershipDocument
     // init-only properties would be set to null by the source-generated deserializer when the key is missing.
     private List<string> _services = [];
     private List<DrainDocument> _drains = [];
+    private List<PendingDocument> _pending = [];
 
     public int Version { get; set; } = OwnershipJournal.CurrentVersion;
 
@@ -27,6 +28,29 @@ public sealed class OwnershipDocument
         get => _drains;
         set => _drains = value ?? [];
     }
+
+    /// <summary>Creations journaled before the kernel was asked (see <see cref="OwnershipRecord.Pending"/>).</summary>
+    public List<PendingDocument> Pending
+    {
+        get => _pending;
+        set => _pending = value ?? [];
+    }
+}
+
+/// <summary>A service about to be created, with the configuration asked for.</summary>
+public sealed class PendingDocument
+{
+    public string Service { get; set; } = string.Empty;
+
+    public string Scheduler { get; set; } = string.Empty;
+
+    public uint Flags { get; set; }
+
+    public uint Timeout { get; set; }
+
+    public byte Netmask { get; set; }
+
+    public string? Pe { get; set; }
 }
 
 public sealed class DrainDocument
@@ -66,6 +90,17 @@ public static class OwnershipJournal
                 Server = drain.Server.ToString(),
                 StartedAt = drain.StartedAt,
                 Deadline = drain.Deadline,
+            }));
+        document.Pending.AddRange(record.Pending.Values
+            .OrderBy(service => service.Key, KeyOrder.Instance)
+            .Select(service => new PendingDocument
+            {
+                Service = service.Key.ToString(),
+                Scheduler = service.Scheduler,
+                Flags = (uint)service.Flags,
+                Timeout = service.TimeoutSeconds,
+                Netmask = service.NetmaskPrefix,
+                Pe = service.PersistenceEngine,
             }));
         return document;
     }
@@ -122,8 +157,26 @@ public static class OwnershipJournal
             }
         }
 
+        var pending = ImmutableDictionary.CreateBuilder<VirtualServiceKey, VirtualService>();
+        for (int i = 0; i < document.Pending.Count; i++)
+        {
+            PendingDocument entry = document.Pending[i];
+            if (!KeyText.TryParseServiceKey(entry.Service, out VirtualServiceKey key))
+            {
+                errors.Add($"pending[{i}].service: '{entry.Service}' is not a virtual service");
+            }
+            else if (!IpvsVocabulary.IsScheduler(entry.Scheduler))
+            {
+                errors.Add($"pending[{i}].scheduler: '{entry.Scheduler}' is not a scheduler");
+            }
+            else if (!pending.TryAdd(key, new VirtualService(key, entry.Scheduler, (ServiceFlags)entry.Flags, entry.Timeout, entry.Netmask, entry.Pe)))
+            {
+                errors.Add($"pending[{i}]: {key} is listed twice");
+            }
+        }
+
         return errors.Count == 0
-            ? new OwnershipRecord(services.ToImmutable(), drains.ToImmutable())
+            ? new OwnershipRecord(services.ToImmutable(), drains.ToImmutable(), pending.ToImmutable())
             : throw new FormatException("Ownership journal is invalid: " + string.Join("; ", errors));
     }
 

@@ -19,6 +19,57 @@ namespace Ipvs.Core.Reconciling;
 public static class ReconcileRules
 {
     /// <summary>
+    /// The journal to write before <paramref name="operations"/> go to the kernel: <paramref name="before"/> with the
+    /// services they create pending, or null when they create none. Written first, it is what lets a crash between
+    /// the kernel's answer and the next journal write lose nothing (see <see cref="ResolvePending"/>).
+    /// </summary>
+    public static OwnershipRecord? Intent(OwnershipRecord before, IReadOnlyList<IpvsOperation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(operations);
+        List<VirtualService> creations = [.. operations.Where(operation => operation.Kind == IpvsOperationKind.AddService).Select(operation => operation.Service)];
+        return creations.Count == 0 ? null : before.WithPending(creations);
+    }
+
+    /// <summary>
+    /// Settles the creations a previous run journaled but did not confirm (it stopped in between): a pending service
+    /// the kernel has with exactly the configuration asked for was created by that run and is owned; one the kernel
+    /// lacks was never created; one it has otherwise configured is someone else's and stays untouched.
+    /// </summary>
+    /// <remarks>
+    /// The kernel cannot say who created an entry. What this rule trusts is that nobody else creates the same key with
+    /// the same scheduler, flags, timeout, netmask and persistence engine in the moment between the journal write and
+    /// the kernel's answer.
+    /// </remarks>
+    public static OwnershipRecord ResolvePending(OwnershipRecord record, KernelTable table, out IReadOnlyList<(VirtualServiceKey Service, bool Adopted, string Reason)> resolved)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(table);
+        var results = new List<(VirtualServiceKey, bool, string)>(record.Pending.Count);
+        OwnershipRecord next = record;
+        foreach ((VirtualServiceKey key, VirtualService intended) in record.Pending.OrderBy(pair => pair.Key, KeyOrder.Instance))
+        {
+            next = next.WithoutPending(key);
+            if (!table.TryGetService(key, out KernelService? found))
+            {
+                results.Add((key, false, "journaled for creation, not in the kernel: never created"));
+            }
+            else if (found.Service.SameConfiguration(intended))
+            {
+                next = next.WithService(key);
+                results.Add((key, true, "journaled for creation and in the kernel as asked: created by the run that stopped, owned"));
+            }
+            else
+            {
+                results.Add((key, false, "journaled for creation, but the kernel's is configured otherwise: someone else's, left alone"));
+            }
+        }
+
+        resolved = results;
+        return next;
+    }
+
+    /// <summary>
     /// Whether a refusal contradicts the table the plan was made from: an add of what the kernel says exists, a change
     /// or delete of what it says does not. A real server refused for want of its service is the consequence of another
     /// failure, not a contradiction, when this batch failed to create that service (<paramref name="notCreated"/>).

@@ -23,6 +23,38 @@ public sealed class OwnershipJournalTests
     }
 
     [Fact]
+    public void Serialize_RecordWithPendingCreations_RoundTripsTheirConfiguration()
+    {
+        VirtualService persistent = Service(Udp("10.99.0.11", 5060), "sh") with { Flags = ServiceFlags.Persistent, TimeoutSeconds = 60, NetmaskPrefix = 24, PersistenceEngine = "sip" };
+        OwnershipRecord record = Owning(Tcp("10.99.0.10", 80)).WithPending([persistent, Service(Tcp("10.99.0.12", 80))]);
+
+        OwnershipRecord read = OwnershipJournal.Deserialize(OwnershipJournal.Serialize(record));
+
+        Assert.Equal(record, read);
+        Assert.Equal(persistent, read.Pending[persistent.Key]);
+        Assert.False(read.Owns(persistent.Key));
+    }
+
+    [Fact]
+    public void Deserialize_BadPendingEntries_NamesEveryCulprit()
+    {
+        const string json = """{"version":1,"services":[],"pending":[{"service":"TCP 10.99.0.10:80","scheduler":"fastest"},{"service":"x","scheduler":"rr"}]}""";
+
+        FormatException error = Assert.Throws<FormatException>(() => OwnershipJournal.Deserialize(json));
+
+        Assert.Equal("Ownership journal is invalid: pending[0].scheduler: 'fastest' is not a scheduler; pending[1].service: 'x' is not a virtual service", error.Message);
+    }
+
+    [Fact]
+    public void WithService_PendingCreation_BecomesOwned()
+    {
+        OwnershipRecord record = OwnershipRecord.Empty.WithPending([Service(Tcp("10.99.0.10", 80))]).WithService(Tcp("10.99.0.10", 80));
+
+        Assert.True(record.Owns(Tcp("10.99.0.10", 80)));
+        Assert.Empty(record.Pending);
+    }
+
+    [Fact]
     public void Deserialize_BadEntries_NamesEveryCulprit()
     {
         const string json = """{"version":1,"services":["TCP 10.99.0.10:80","HTTP x"],"drains":[{"service":"UDP 10.0.0.1:53","server":"10.1.1.1:53"},{"service":"TCP 10.99.0.10:80","server":"nowhere"}]}""";

@@ -1,9 +1,10 @@
 using Ipvs.Core.Desired;
 using Ipvs.Core.Health;
 using Ipvs.Core.Model;
+using Ipvs.Core.Reconciling;
 using static Ipvs.Core.Tests.Support.Build;
 
-namespace Ipvs.Core.Tests.Health;
+namespace Ipvs.Core.Tests.Reconciling;
 
 public sealed class HealthFilterTests
 {
