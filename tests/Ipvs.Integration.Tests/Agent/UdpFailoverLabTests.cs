@@ -95,7 +95,8 @@ public sealed class UdpFailoverLabTests(ITestOutputHelper output) : IDisposable
         using Process client = DirectorNetwork.StartPython(network.Client.Name, Client, target.host, target.port, "120");
         try
         {
-            (double firstAt, string first) = await NextAnswerAsync(client, _ => true, Converge) ?? throw new InvalidOperationException("the client never got an answer: " + await DescribeAsync(director));
+            (double firstAt, string first) = await NextAnswerAsync(client, _ => true, Converge) ?? throw new InvalidOperationException(
+                $"{path}: the client got no answer within {Converge.TotalSeconds:0} s: {await DescribeAsync(director)}\nclient stderr: {await ClientErrorsAsync(client)}\nagent:\n{agent.Output}");
             int removed = first == "backend0" ? 0 : 1;
             string other = removed == 0 ? "backend1" : "backend0";
             string before = await DescribeAsync(director);
@@ -159,6 +160,14 @@ public sealed class UdpFailoverLabTests(ITestOutputHelper output) : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>What the client wrote on stderr so far (a Python error, say), without waiting for more.</summary>
+    private static async Task<string> ClientErrorsAsync(Process client)
+    {
+        client.Kill();
+        await client.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return await client.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
     }
 
     /// <summary>The director's IPVS connections and conntrack entries for port 53, for the printed figures.</summary>
