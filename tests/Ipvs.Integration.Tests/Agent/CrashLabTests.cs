@@ -22,25 +22,27 @@ public sealed class CrashLabTests(ITestOutputHelper output) : IDisposable
     private readonly ScratchDirectory _scratch = new("ipvs-agent-crash-");
 
     /// <summary>
-    /// Each point kills a fresh 2k x 10 apply on entry to the n-th call of a syscall on the thread that runs the pass.
-    /// Measured in the lab (strace): sendto 1-3 read the kernel, rename 1 journals the intent, sendto 4-13 put the VIPs
-    /// up (rtnetlink), sendto 14 creates the 2000 services in one datagram, 15-17 add the real servers, rename 2
-    /// journals the outcome. A point the apply no longer reaches fails the test (exit 137 is asserted).
+    /// Each point kills a fresh 2k x 10 apply on entry to the n-th call of a syscall on the thread that runs the pass,
+    /// and says how many services the kernel then holds (the 2 foreign ones included). Measured in the lab (strace):
+    /// sendto 1-5 read the kernel (the family, the info, the service dump, a destination dump per foreign service),
+    /// rename 1 journals the intent, sendto 6-15 put the VIPs up (rtnetlink; the addresses in two batches), sendto 16
+    /// creates the 2000 services in one datagram, 17-19 add the real servers, rename 2 journals the outcome. A point
+    /// the apply no longer reaches, or reaches elsewhere, fails the test.
     /// </summary>
-    public static TheoryData<string, string, int> KillPoints => new()
+    public static TheoryData<string, string, int, int> KillPoints => new()
     {
-        { "while the kernel is read", "sendto", 3 },
-        { "before the intent is journaled", "rename", 1 },
-        { "with half the VIPs up", "sendto", 13 },
-        { "at the creation batch", "sendto", 14 },
-        { "after the creations, before any real server", "sendto", 15 },
-        { "after the first real-server batch", "sendto", 16 },
-        { "between the kernel's answers and the journal write", "rename", 2 },
+        { "while the kernel is read", "sendto", 4, 2 },
+        { "before the intent is journaled", "rename", 1, 2 },
+        { "with half the VIPs up", "sendto", 15, 2 },
+        { "at the creation batch", "sendto", 16, 2 },
+        { "after the creations, before any real server", "sendto", 17, 2002 },
+        { "after the first real-server batch", "sendto", 18, 2002 },
+        { "between the kernel's answers and the journal write", "rename", 2, 2002 },
     };
 
     [Theory]
     [MemberData(nameof(KillPoints))]
-    public async Task Apply_KilledAtAPoint_NextApplyConvergesExactlyAndOwnsEverything(string point, string syscall, int call)
+    public async Task Apply_KilledAtAPoint_NextApplyConvergesExactlyAndOwnsEverything(string point, string syscall, int call, int servicesAtKill)
     {
         await using LabNamespace lab = await LabNamespace.CreateAsync("agent-crash");
         string foreign = await AddForeignEntries(lab);
@@ -65,6 +67,7 @@ public sealed class CrashLabTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(figures);
         Console.Error.WriteLine(figures);
         Assert.True(killed.ExitCode == 137, $"{point}: the apply was not killed there (exit {killed.ExitCode}): {syscall} call {call} no longer comes in its run");
+        Assert.True(atKill.Count(line => line.StartsWith("-A", StringComparison.Ordinal)) == servicesAtKill, $"{point}: {syscall} call {call} is no longer that point: {figures}");
         Assert.True(restarted.ExitCode == 0, $"{point}: the apply after the kill failed:\n{restarted.StandardOutput}{restarted.StandardError}");
         Assert.Equal(ExpectedLines(foreign), Lines(after));
         Assert.Equal(Services, OwnedCount(journalAfter));

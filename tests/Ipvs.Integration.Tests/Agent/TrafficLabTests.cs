@@ -119,7 +119,7 @@ public sealed class TrafficLabTests : IDisposable
     private static Process StartPython(string netns, string script, bool redirectInput = false)
     {
         var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectInput, UseShellExecute = false };
-        foreach (string argument in (string[])["netns", "exec", netns, "python3", "-c", script])
+        foreach (string argument in (string[])["netns", "exec", netns, LabPython.Executable, "-c", script])
         {
             start.ArgumentList.Add(argument);
         }

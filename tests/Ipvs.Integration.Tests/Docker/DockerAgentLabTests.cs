@@ -163,7 +163,7 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
         int pid = (await fixture.Docker.InspectAsync("udp1", Cancel)).State?.Pid is long running and > 0
             ? (int)running
             : throw new InvalidOperationException("udp1 is not running");
-        using Process server = StartInNetworkNamespaceOf(pid, "python3", "-c", UdpEchoServer);
+        using Process server = StartInNetworkNamespaceOf(pid, LabPython.Executable, "-c", UdpEchoServer);
         Assert.Equal("ready", await server.StandardOutput.ReadLineAsync(Cancel));
         string? answer = null;
         for (int attempt = 0; attempt < 5 && answer is null; attempt++)

@@ -62,12 +62,12 @@ internal sealed class DirectorNetwork : IAsyncDisposable
 
     /// <summary>Runs a python3 <paramref name="script"/> in the client namespace to its end; returns its output.</summary>
     public Task<string> RunClientAsync(string script, params string[] arguments) =>
-        Client.RunAsync("python3", ["-c", script, .. arguments]);
+        Client.RunAsync(LabPython.Executable, ["-c", script, .. arguments]);
 
     public static Process StartPython(string netns, string script, params string[] arguments)
     {
         var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in (string[])["netns", "exec", netns, "python3", "-u", "-c", script, .. arguments])
+        foreach (string argument in (string[])["netns", "exec", netns, LabPython.Executable, "-u", "-c", script, .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
