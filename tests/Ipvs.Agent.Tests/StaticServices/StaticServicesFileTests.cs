@@ -1,4 +1,5 @@
 using Ipvs.Agent.StaticServices;
+using Ipvs.Agent.Tests.Support;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Health;
 using Ipvs.Core.Model;
@@ -339,7 +340,7 @@ public sealed class StaticServicesFileTests
     [Fact]
     public void Parse_ReadmeHealthCheckExamples_ParseWithoutErrors()
     {
-        string[] examples = ReadmeYamlBlocks("StaticServicesFileTests parses it");
+        string[] examples = ReadmeFile.Blocks("yaml", "StaticServicesFileTests parses it");
 
         Assert.NotEmpty(examples);
         Assert.All(examples, example =>
@@ -348,30 +349,6 @@ public sealed class StaticServicesFileTests
             Assert.Empty(result.Errors);
             Assert.Contains(result.Declarations, declaration => declaration.Check is not null || declaration.Fallback is not null);
         });
-    }
-
-    /// <summary>The README's ```yaml blocks whose annotation (the comment above) contains <paramref name="marker"/>.</summary>
-    private static string[] ReadmeYamlBlocks(string marker)
-    {
-        DirectoryInfo? root = new(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Ipvs.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        string[] lines = File.ReadAllLines(Path.Combine(root.FullName, "README.md"));
-        var blocks = new List<string>();
-        for (int i = 0; i + 1 < lines.Length; i++)
-        {
-            if (lines[i].StartsWith("<!-- example:", StringComparison.Ordinal) && lines[i].Contains(marker, StringComparison.Ordinal) && lines[i + 1] == "```yaml")
-            {
-                int end = Array.IndexOf(lines, "```", i + 2);
-                blocks.Add(string.Join('\n', lines[(i + 2)..end]));
-            }
-        }
-
-        return [.. blocks];
     }
 
     [Fact]
