@@ -288,7 +288,7 @@ public static partial class StaticServicesFile
 
             int errorsBefore = Errors.Count;
             Dictionary<string, YamlNode> fields = Fields(mapping, path, HealthCheckParser.Options);
-            if (!fields.TryGetValue(HealthCheckParser.KindOption, out YamlNode? kindNode))
+            if (!fields.ContainsKey(HealthCheckParser.KindOption))
             {
                 return Fail<HealthCheck?>(mapping.Start.Line, $"{path}.{HealthCheckParser.KindOption}", $"is missing; expected {string.Join(", ", HealthCheckParser.KindNames)}", null);
             }

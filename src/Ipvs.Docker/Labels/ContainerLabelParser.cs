@@ -243,6 +243,7 @@ public static class ContainerLabelParser
             return null;
         }
 
+        int errorsBefore = errors.Count;
         foreach ((string option, string label, string value) in given)
         {
             if (!HealthCheckParser.TryApply(check, option, value, out check, out error))
@@ -251,7 +252,8 @@ public static class ContainerLabelParser
             }
         }
 
-        if (HealthCheckParser.Problem(check) is { } problem)
+        // The options together are judged only once each is right, so one mistake is not reported twice.
+        if (errors.Count == errorsBefore && HealthCheckParser.Problem(check) is { } problem)
         {
             errors.Add(new DiscoveryError(source, checkLabel, $"{source}: service '{svc}': label '{checkLabel}={declared.Value}' and its check-* labels: {problem}"));
         }
