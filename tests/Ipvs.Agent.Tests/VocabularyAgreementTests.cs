@@ -1,6 +1,8 @@
 using Ipvs.Agent.StaticServices;
+using Ipvs.Agent.Tests.Support;
 using Ipvs.Agent.Verification;
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Docker.Labels;
@@ -13,7 +15,7 @@ namespace Ipvs.Agent.Tests;
 /// Every parser and printer of scheduler and method names agrees on them. It sits here because the agent is the one
 /// project that sees all of them: the services file, the container labels, the netlink codec and ipvsadm's output.
 /// </summary>
-public sealed class VocabularyAgreementTests
+public sealed partial class VocabularyAgreementTests
 {
     /// <summary>The kernel's schedulers (net/netfilter/ipvs/ip_vs_&lt;name&gt;.c; twos is the newest), written out, not taken from the code under test.</summary>
     public static TheoryData<string> KernelSchedulers =>
@@ -77,6 +79,77 @@ public sealed class VocabularyAgreementTests
         Assert.Equal(expected, fromLabels.Protocol);
         Assert.Equal(name, IpvsVocabulary.ProtocolName(expected));
     }
+
+    /// <summary>Each check option with a value other than its default, for an https check (which takes them all).</summary>
+    public static TheoryData<string, string> CheckOptionValues => new()
+    {
+        { "path", "/healthz" },
+        { "port", "8443" },
+        { "status", "200-299" },
+        { "host", "web.example" },
+        { "interval", "10s" },
+        { "timeout", "1500ms" },
+        { "rise", "3" },
+        { "fall", "4" },
+        { "start", "down" },
+        { "on-failure", "remove" },
+        { "verify-certificate", "true" },
+    };
+
+    [Fact]
+    public void CheckOptionValues_CoverEveryCheckOptionButTheKind()
+    {
+        Assert.Equal(HealthCheckParser.Options.Where(option => option != HealthCheckParser.KindOption), CheckOptionValues.Select(row => row.Data.Item1));
+    }
+
+    [Theory]
+    [MemberData(nameof(CheckOptionValues))]
+    public void DeclarationParsers_EveryCheckOption_AcceptTheSameNameAndValue(string option, string value)
+    {
+        StaticServicesResult file = StaticServicesFile.Parse("services.yaml",
+            $"services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    check:\n      type: https\n      {option}: \"{value}\"\n");
+        LabelParseResult labels = ContainerLabelParser.Parse("container 'web1'", new Dictionary<string, string>
+        {
+            ["ipvs.web.vip"] = "10.99.0.10:80",
+            ["ipvs.web.check"] = "https",
+            [$"ipvs.web.check-{option}"] = value,
+        });
+
+        Assert.Empty(file.Errors);
+        Assert.Empty(labels.Errors);
+        HealthCheck? fromFile = Assert.Single(file.Declarations).Check;
+        Assert.NotEqual(HealthCheck.Of(HealthCheckKind.Https), fromFile);
+        Assert.Equal(fromFile, Assert.Single(labels.Services).Check);
+    }
+
+    [Fact]
+    public void ReadmeLabelTable_ListsEveryLabelOptionInOrder()
+    {
+        const string row = "| `ipvs.<svc>.";
+        string[] documented = [.. ReadmeFile.Lines()
+            .Where(line => line.StartsWith(row, StringComparison.Ordinal))
+            .Select(line => line[row.Length..line.IndexOfAny(['=', '`'], row.Length)])];
+
+        Assert.Equal(ContainerLabelParser.KnownOptions, documented);
+    }
+
+    [Fact]
+    public void ReadmeHealthCheckLabelExamples_ParseWithACheck()
+    {
+        string[] examples = ReadmeFile.Blocks("sh", "VocabularyAgreementTests parses its labels");
+
+        Assert.NotEmpty(examples);
+        Assert.All(examples, example =>
+        {
+            Dictionary<string, string> labels = LabelOption().Matches(example).ToDictionary(match => match.Groups[1].Value, match => match.Groups[2].Value);
+            LabelParseResult parsed = ContainerLabelParser.Parse("README.md", labels);
+            Assert.Empty(parsed.Errors);
+            Assert.NotNull(Assert.Single(parsed.Services).Check);
+        });
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"--label (ipvs\.[^=\s]+)=(\S+)")]
+    private static partial System.Text.RegularExpressions.Regex LabelOption();
 
     /// <summary>
     /// The service web at 10.99.0.10:80 declared both ways: <paramref name="yamlLines"/> added to its services-file
