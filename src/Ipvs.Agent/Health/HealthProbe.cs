@@ -59,8 +59,10 @@ internal sealed class HealthProbe : IHealthProbe, IDisposable
             await socket.ConnectAsync(new IPEndPoint(ip, port), cancellationToken);
             return new ProbeAnswer(true, "connected");
         }
-        catch (SocketException exception) when (!cancellationToken.IsCancellationRequested)
+        catch (SocketException exception)
         {
+            // A failure that races the timeout is the timeout's: the monitor words that one itself.
+            cancellationToken.ThrowIfCancellationRequested();
             return new ProbeAnswer(false, SocketText(exception));
         }
     }
@@ -78,7 +80,14 @@ internal sealed class HealthProbe : IHealthProbe, IDisposable
         if (check.Host is { } host)
         {
             // Also the TLS server name: SocketsHttpHandler takes SNI and the name to verify from the Host header.
-            request.Headers.Host = host;
+            try
+            {
+                request.Headers.Host = host;
+            }
+            catch (FormatException)
+            {
+                return new ProbeAnswer(false, $"'{host}' is not a valid Host header");
+            }
         }
 
         request.Options.Set(VerifyKey, check.VerifyCertificate);
@@ -94,8 +103,9 @@ internal sealed class HealthProbe : IHealthProbe, IDisposable
             string expected = check.StatusLow == check.StatusHigh ? $"{check.StatusLow}" : $"{check.StatusLow}-{check.StatusHigh}";
             return new ProbeAnswer(false, $"HTTP {status}, expected {expected}");
         }
-        catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
+        catch (HttpRequestException exception)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             return new ProbeAnswer(false, HttpText(exception, request));
         }
     }
