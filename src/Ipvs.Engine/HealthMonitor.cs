@@ -9,7 +9,7 @@ namespace Ipvs.Engine;
 /// <summary>
 /// Runs the active health checks of every checked real server of the desired state and keeps each one's
 /// <see cref="ServerHealth"/>; when a server goes up or down it calls <c>changed</c> (the daemon requests a pass, whose
-/// <see cref="HealthFilter"/> then gives it weight 0, removes it, or brings it back).
+/// <see cref="Core.Reconciling.HealthFilter"/> then gives it weight 0, removes it, or brings it back).
 /// </summary>
 /// <remarks>
 /// Each target has its own loop: wait, take a slot (at most <see cref="HealthMonitorOptions.MaxConcurrentChecks"/>
