@@ -16,8 +16,9 @@ namespace Ipvs.Agent.Health;
 /// connection can outlive the listener that accepted it).
 /// </summary>
 /// <remarks>
-/// One <see cref="HttpClient"/> for every check, every request with <c>Connection: close</c>: no proxy (the backend is addressed directly), no redirects followed
-/// (a 302 is the answer, as keepalived's HTTP_GET sees it), no cookies, no decompression, and only the headers read.
+/// One <see cref="HttpClient"/> for every check, every request with <c>Connection: close</c>: no proxy (the backend is
+/// addressed directly), no redirects followed (a 302 is the answer, as keepalived's HTTP_GET sees it), no cookies, no
+/// decompression, and only the headers read. The Host header is the check's host, else the URI's <c>address:port</c>.
 /// The check's token is its only timeout.
 /// </remarks>
 internal sealed class HealthProbe : IHealthProbe, IDisposable
@@ -69,7 +70,17 @@ internal sealed class HealthProbe : IHealthProbe, IDisposable
 
     private async Task<ProbeAnswer> GetAsync(HealthCheck check, NetAddress address, ushort port, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, RequestUri(check, address, port))
+        Uri uri;
+        try
+        {
+            uri = RequestUri(check, address, port);
+        }
+        catch (UriFormatException)
+        {
+            return new ProbeAnswer(false, $"'{check.Path}' does not make a valid URI");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
