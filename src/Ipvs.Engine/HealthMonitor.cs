@@ -131,10 +131,14 @@ internal sealed class HealthMonitor : IServerHealthSource, IAsyncDisposable
                 Checked?.Invoke(watch.Target, watch.Check, next);
                 if (next.Up != previous.Up)
                 {
-                    _log.Information(next.Up
-                        ? "Health: {Target} is up after {Passes} passed checks ({Detail})"
-                        : "Health: {Target} is down after {Failures} failed checks ({Detail})",
-                        watch.Target, next.ConsecutivePasses, next.ConsecutiveFailures, result.Detail);
+                    if (next.Up)
+                    {
+                        _log.Information("Health: {Target} is up after {Passes} passed checks ({Detail})", watch.Target, next.ConsecutivePasses, result.Detail);
+                    }
+                    else
+                    {
+                        _log.Information("Health: {Target} is down after {Failures} failed checks ({Detail})", watch.Target, next.ConsecutiveFailures, result.Detail);
+                    }
                     _changed();
                 }
 

@@ -22,11 +22,13 @@ public sealed class HealthProbeMonitorTests
         Fall = 1,
     };
 
-    private static async Task<(DesiredRealServer Server, int Changes)> AssembleAfterAChange(LoopbackHttpServer backend, HealthCheck check, Func<DesiredRealServer, bool> done)
+    private readonly TestLog _log = new();
+
+    private async Task<(DesiredRealServer Server, int Changes)> AssembleAfterAChange(LoopbackHttpServer backend, HealthCheck check, Func<DesiredRealServer, bool> done)
     {
         using var probe = new HealthProbe();
         int changes = 0;
-        await using var monitor = new HealthMonitor(probe, HealthMonitorOptions.Default, TimeProvider.System, new TestLog().Logger, () => Interlocked.Increment(ref changes));
+        await using var monitor = new HealthMonitor(probe, HealthMonitorOptions.Default, TimeProvider.System, _log.Logger, () => Interlocked.Increment(ref changes));
         RealServer server = Server("127.0.0.1", backend.Port);
         var assembler = new DesiredStateAssembler([Source(Declare(Service("10.99.0.10"), server) with { Check = check })], null, health: monitor);
 
@@ -55,6 +57,7 @@ public sealed class HealthProbeMonitorTests
 
         Assert.Equal(0, server.Server.Weight);
         Assert.True(changes >= 1);
+        Assert.Contains($"Health: TCP 10.99.0.10:80 -> 127.0.0.1:{backend.Port} is down after 1 failed checks (HTTP 503, expected 200-399)", _log.Messages(Serilog.Events.LogEventLevel.Information));
     }
 
     [Fact]
@@ -66,6 +69,7 @@ public sealed class HealthProbeMonitorTests
 
         Assert.Equal(1, server.Server.Weight);
         Assert.True(changes >= 1);
+        Assert.Contains($"Health: TCP 10.99.0.10:80 -> 127.0.0.1:{backend.Port} is up after 1 passed checks (connected)", _log.Messages(Serilog.Events.LogEventLevel.Information));
     }
 
     [Fact]
