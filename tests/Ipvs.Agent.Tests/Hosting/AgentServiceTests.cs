@@ -62,9 +62,18 @@ public sealed class AgentServiceTests : IDisposable
         using var service = new AgentService(settings, _log.Logger, _lifetime);
 
         await service.StartAsync(CancellationToken.None);
+        // The host runs ExecuteAsync on its own thread: a stop before it starts would stop a daemon that never ran.
+        for (DateTime deadline = DateTime.UtcNow + Patience; !Running() && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(Running(), $"the daemon did not start within {Patience.TotalSeconds} s");
         await service.StopAsync(CancellationToken.None);
 
         Assert.NotNull(HealthStateFile.Load(HealthStateFile.PathIn(_stateDir)));
+
+        bool Running() => _log.Messages(LogEventLevel.Information).Any(message => message.StartsWith("ipvs-agent running", StringComparison.Ordinal));
     }
 
     public void Dispose() => Directory.Delete(_stateDir, recursive: true);
