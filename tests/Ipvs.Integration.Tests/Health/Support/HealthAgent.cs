@@ -1,0 +1,25 @@
+using Ipvs.Integration.Tests.Agent.Support;
+using Ipvs.Integration.Tests.Support;
+
+namespace Ipvs.Integration.Tests.Health.Support;
+
+/// <summary>The daemon as the health-check lab tests run it: a static services file, no Docker, VIPs in 10.99.0.0/24.</summary>
+internal static class HealthAgent
+{
+    /// <summary>
+    /// Starts <c>ipvs-agent run</c> in <paramref name="director"/>. The resync is 5 s, not 1 s: a check that changes a
+    /// server's health asks for a pass itself, and a one-CPU guest has better things to do than re-read the table.
+    /// </summary>
+    public static AgentProcess Start(LabNamespace director, ScratchDirectory scratch, string services, params string[] extra) =>
+        AgentProcess.Start(director.Name, [
+            "--services", services, "--resync-interval", "5s", "--state-dir", scratch.StateDir,
+            "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker", "--metrics-address", "off", .. extra]);
+
+    /// <summary>The agent's log lines about health (servers going up or down, checks), for the printed figures.</summary>
+    public static string HealthLines(AgentProcess agent) =>
+        string.Join('\n', agent.Output.Split('\n').Where(line => line.Contains("health", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>"met" or "missed", for a figure printed beside its target (never asserted: the lab's speed varies).</summary>
+    public static string Against(TimeSpan measured, TimeSpan target) =>
+        $"target <= {target.TotalSeconds:0.0} s: {(measured <= target ? "met" : "missed")}";
+}
