@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ipvs.Agent.Configuration;
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using YamlDotNet.Core;
@@ -22,12 +23,18 @@ public sealed record StaticServicesResult(IReadOnlyList<ServiceDeclaration> Decl
 /// Defaults: <c>protocol: tcp</c>, <c>scheduler: wlc</c>, <c>persistence: 0</c>, per server <c>weight: 1</c> and
 /// <c>method: nat</c>. A real server's port may be omitted: NAT then uses the service's port, and direct routing,
 /// tunnelling and local delivery, which never change the port, take the service's port (0 for firewall marks) and
-/// refuse any other.
+/// refuse any other. A service's <c>check:</c> (shorthand such as <c>http:/healthz</c>, or a mapping of
+/// <see cref="HealthCheckParser.Options"/>) checks each of its servers, unless a server's own <c>check:</c> replaces
+/// it (<c>off</c>: not checked); <c>fallback:</c> is a server entry without a check.
 /// </remarks>
 public static partial class StaticServicesFile
 {
-    private static readonly string[] ServiceKeys = ["name", "vip", "port", "protocol", "fwmark", "family", "scheduler", "persistence", "netmask", "pe", "flags", "servers"];
-    private static readonly string[] ServerKeys = ["address", "weight", "method", "upper-threshold", "lower-threshold", "tunnel-type", "tunnel-port", "tunnel-checksum"];
+    private const string FallbackKey = "fallback";
+    private static readonly string[] ServiceKeys = ["name", "vip", "port", "protocol", "fwmark", "family", "scheduler", "persistence", "netmask", "pe", "flags", "servers", HealthCheckParser.DeclarationKey, FallbackKey];
+
+    /// <summary>A fallback's keys: a server's, but no check (it serves exactly while the checked servers do not).</summary>
+    private static readonly string[] FallbackKeys = ["address", "weight", "method", "upper-threshold", "lower-threshold", "tunnel-type", "tunnel-port", "tunnel-checksum"];
+    private static readonly string[] ServerKeys = [.. FallbackKeys, HealthCheckParser.DeclarationKey];
 
     /// <summary>Reads and validates the file; one that is not a regular file, too large or not UTF-8 is an error result too.</summary>
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
@@ -192,7 +199,12 @@ public static partial class StaticServicesFile
                 flags |= ReadFlags(flagsNode, $"{path}.flags", scheduler);
             }
 
+            // Absent and off both leave the servers unchecked; a check that does not parse has been reported.
+            HealthCheck? serviceCheck = fields.TryGetValue(HealthCheckParser.DeclarationKey, out YamlNode? checkNode)
+                ? ReadCheck(checkNode, $"{path}.{HealthCheckParser.DeclarationKey}")
+                : null;
             var servers = new List<RealServer>();
+            var overrides = new Dictionary<RealServerKey, HealthCheck?>();
             if (fields.TryGetValue("servers", out YamlNode? serversNode))
             {
                 if (serversNode is not YamlSequenceNode serverList)
@@ -205,11 +217,34 @@ public static partial class StaticServicesFile
                     for (int j = 0; j < serverList.Children.Count; j++)
                     {
                         string serverPath = $"{path}.servers[{j}]";
-                        if (key is { } serviceKey && ReadServer(serverList.Children[j], serverPath, serviceKey) is { } server)
+                        if (key is not { } serviceKey)
+                        {
+                            continue;
+                        }
+
+                        RealServer? read = ReadServer(serverList.Children[j], serverPath, serviceKey, ServerKeys, out YamlNode? serverCheckNode);
+                        (string checkPath, YamlNode? declaredAt, HealthCheck? check) = (path, checkNode, serviceCheck);
+                        if (serverCheckNode is not null)
+                        {
+                            (checkPath, declaredAt, check) = (serverPath, serverCheckNode, ReadCheck(serverCheckNode, $"{serverPath}.{HealthCheckParser.DeclarationKey}"));
+                        }
+
+                        if (read is { } server)
                         {
                             if (seen.TryAdd(server.Key, $"servers[{j}]"))
                             {
                                 servers.Add(server);
+                                if (serverCheckNode is not null)
+                                {
+                                    overrides[server.Key] = check;
+                                }
+
+                                if (check is not null && check.PortFor(server.Key) == 0)
+                                {
+                                    // A firewall-mark server without a port keeps each client's port: there is none of its own to check.
+                                    Report(declaredAt!.Start.Line, $"{checkPath}.{HealthCheckParser.DeclarationKey}",
+                                        $"servers[{j}] ({server.Key}) has no port of its own (an fwmark service keeps the client's); give the check a port");
+                                }
                             }
                             else
                             {
@@ -220,13 +255,83 @@ public static partial class StaticServicesFile
                 }
             }
 
+            RealServer? fallback = fields.TryGetValue(FallbackKey, out YamlNode? fallbackNode) && key is { } fallbackService
+                ? ReadFallback(fallbackNode, $"{path}.{FallbackKey}", fallbackService, servers)
+                : null;
             if (Errors.Count > errorsBefore || key is null || name is null)
             {
                 return null;
             }
 
             var service = new VirtualService(key.Value, scheduler, flags, persistence, netmask, persistenceEngine);
-            return new ServiceDeclaration(DesiredSource.StaticFile(fileName, name), service, servers, name);
+            return new ServiceDeclaration(DesiredSource.StaticFile(fileName, name), service, servers, name, serviceCheck, overrides.Count == 0 ? null : overrides, fallback);
+        }
+
+        /// <summary>
+        /// A <c>check:</c> value: the shorthand (<c>tcp</c>, <c>http:/healthz</c>, <c>off</c>) or a mapping of the check's
+        /// options with <c>type</c> required. Null for <c>off</c>, and for a check with errors (reported).
+        /// </summary>
+        private HealthCheck? ReadCheck(YamlNode node, string path)
+        {
+            string error;
+            if (node is YamlScalarNode { Value: var shorthand })
+            {
+                return HealthCheckParser.TryParseShorthand(shorthand, out HealthCheck? check, out error)
+                    ? check
+                    : Fail<HealthCheck?>(node.Start.Line, path, $"{error}, got \"{shorthand}\"", null);
+            }
+
+            if (node is not YamlMappingNode mapping)
+            {
+                return Fail<HealthCheck?>(node.Start.Line, path, $"must be tcp, http:/PATH, https:/PATH, {HealthCheckParser.Off} or a mapping of check options, got {Describe(node)}", null);
+            }
+
+            int errorsBefore = Errors.Count;
+            Dictionary<string, YamlNode> fields = Fields(mapping, path, HealthCheckParser.Options);
+            if (!fields.TryGetValue(HealthCheckParser.KindOption, out YamlNode? kindNode))
+            {
+                return Fail<HealthCheck?>(mapping.Start.Line, $"{path}.{HealthCheckParser.KindOption}", $"is missing; expected {string.Join(", ", HealthCheckParser.KindNames)}", null);
+            }
+
+            HealthCheck result = HealthCheck.Of(HealthCheckKind.Tcp);
+            // Options in the vocabulary's order, the kind first, so every report comes out in the same order.
+            foreach (string option in HealthCheckParser.Options)
+            {
+                if (fields.TryGetValue(option, out YamlNode? valueNode)
+                    && Scalar(valueNode, $"{path}.{option}", "must be a single value") is { } text
+                    && !HealthCheckParser.TryApply(result, option, text, out result, out error))
+                {
+                    Report(valueNode.Start.Line, $"{path}.{option}", $"{error}, got \"{text}\"");
+                }
+            }
+
+            if (Errors.Count == errorsBefore && HealthCheckParser.Problem(result) is { } problem)
+            {
+                Report(mapping.Start.Line, path, problem);
+            }
+
+            return Errors.Count == errorsBefore ? result : null;
+        }
+
+        /// <summary>The sorry server: a server entry that is none of the servers and of the VIP's own family.</summary>
+        private RealServer? ReadFallback(YamlNode node, string path, VirtualServiceKey service, List<RealServer> servers)
+        {
+            if (ReadServer(node, path, service, FallbackKeys, out _) is not { } fallback)
+            {
+                return null;
+            }
+
+            int same = servers.FindIndex(server => server.Key == fallback.Key);
+            if (same >= 0)
+            {
+                // It would be the server it stands in for: it could never stand in.
+                return Fail<RealServer?>(node.Start.Line, $"{path}.address", $"is the same real server as servers[{same}] ({fallback.Key}); a fallback serves only while no server does", null);
+            }
+
+            // ReadServer lets tunnelled servers mix families; a sorry server answering in another family is no stand-in.
+            return fallback.Address.Family != service.Family && fallback.Method == ForwardingMethod.Tunnel
+                ? Fail<RealServer?>(node.Start.Line, $"{path}.address", $"is {FamilyName(fallback.Address.Family)} but the service is {FamilyName(service.Family)}; a fallback has the service's family", null)
+                : fallback;
         }
 
         private VirtualServiceKey? ReadServiceKey(YamlMappingNode mapping, Dictionary<string, YamlNode> fields, string path)
@@ -315,15 +420,23 @@ public static partial class StaticServicesFile
             return flags;
         }
 
-        private RealServer? ReadServer(YamlNode node, string path, VirtualServiceKey service)
+        /// <summary>A server entry (or a fallback, whose <paramref name="allowed"/> keys have no check).</summary>
+        /// <param name="node">The entry.</param>
+        /// <param name="path">Where it is, for errors.</param>
+        /// <param name="service">The service it serves.</param>
+        /// <param name="allowed">Its keys.</param>
+        /// <param name="checkNode">The entry's <c>check:</c> value, when <paramref name="allowed"/> has it and it is given.</param>
+        private RealServer? ReadServer(YamlNode node, string path, VirtualServiceKey service, string[] allowed, out YamlNode? checkNode)
         {
+            checkNode = null;
             if (node is not YamlMappingNode mapping)
             {
                 return Fail<RealServer?>(node.Start.Line, path, $"must be a mapping, got {Describe(node)}", null);
             }
 
             int errorsBefore = Errors.Count;
-            Dictionary<string, YamlNode> fields = Fields(mapping, path, ServerKeys);
+            Dictionary<string, YamlNode> fields = Fields(mapping, path, allowed);
+            checkNode = fields.GetValueOrDefault(HealthCheckParser.DeclarationKey);
             string methodName = fields.TryGetValue("method", out YamlNode? methodNode)
                 ? OneOf(methodNode, $"{path}.method", IpvsVocabulary.MethodNames) ?? "nat"
                 : "nat";
@@ -441,7 +554,7 @@ public static partial class StaticServicesFile
             return (type, port, checksum);
         }
 
-        private Dictionary<string, YamlNode> Fields(YamlMappingNode mapping, string path, string[] allowed)
+        private Dictionary<string, YamlNode> Fields(YamlMappingNode mapping, string path, IReadOnlyList<string> allowed)
         {
             var fields = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
             string prefix = path.Length == 0 ? string.Empty : path + ".";

@@ -12,6 +12,12 @@ public static class HealthCheckParser
     /// <summary>The word that turns checking off (a server's override of its service's check).</summary>
     public const string Off = "off";
 
+    /// <summary>The services file's key and the label option (<c>ipvs.&lt;svc&gt;.check</c>) that declare a check.</summary>
+    public const string DeclarationKey = "check";
+
+    /// <summary>The option that names the kind in the mapping form; the labels give it in <see cref="DeclarationKey"/>'s shorthand.</summary>
+    public const string KindOption = "type";
+
     public static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(100);
 
     public static readonly TimeSpan MaximumInterval = TimeSpan.FromHours(1);
@@ -23,7 +29,7 @@ public static class HealthCheckParser
 
     /// <summary>The options a check takes, in the order the README lists them.</summary>
     public static IReadOnlyList<string> Options { get; } =
-        ["type", "path", "port", "status", "host", "interval", "timeout", "rise", "fall", "start", "on-failure", "verify-certificate"];
+        [KindOption, "path", "port", "status", "host", "interval", "timeout", "rise", "fall", "start", "on-failure", "verify-certificate"];
 
     public static IReadOnlyList<string> KindNames { get; } = [.. _kinds.Select(kind => kind.Name)];
 
@@ -79,7 +85,7 @@ public static class HealthCheckParser
         string value = (text ?? string.Empty).Trim();
         switch (option)
         {
-            case "type":
+            case KindOption:
                 if (!TryParseKind(value, out HealthCheckKind kind))
                 {
                     error = $"expected {string.Join(", ", KindNames)}";

@@ -1,4 +1,5 @@
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 
 namespace Ipvs.Docker.Discovery;
@@ -16,7 +17,8 @@ public enum ServerState
 /// <param name="State">Serving or draining.</param>
 /// <param name="Reason">Why it drains (<c>unhealthy</c>, <c>paused</c>), or null.</param>
 /// <param name="Source">The container, or the swarm task, behind the address.</param>
-public sealed record DockerRealServer(RealServer Server, ServerState State, string? Reason, DesiredSource Source);
+/// <param name="Check">Its active health check, from the labels of its container or swarm service, or null.</param>
+public sealed record DockerRealServer(RealServer Server, ServerState State, string? Reason, DesiredSource Source, HealthCheck? Check = null);
 
 /// <summary>What one container or swarm service declares under one <c>&lt;svc&gt;</c> name.</summary>
 /// <param name="Source">The container or swarm service carrying the labels.</param>
@@ -61,11 +63,26 @@ public sealed record DockerDeclarations(
     /// <summary>
     /// The declarations in the desired-state merge's terms. Draining servers are left out: the planner drains a
     /// real server that is no longer desired (weight 0, then deletion), which is what an unhealthy or paused
-    /// container needs. A service whose servers all drain is still declared, so its VIP stays.
+    /// container needs, so Docker's own healthcheck rules before any active check. A service whose servers all drain
+    /// is still declared, so its VIP stays.
     /// </summary>
-    public IEnumerable<ServiceDeclaration> ToServiceDeclarations() => Services.Select(declaration => new ServiceDeclaration(
-        declaration.Source,
-        declaration.Service,
-        [.. declaration.RealServers.Where(server => server.State == ServerState.Serving).Select(server => server.Server)],
-        declaration.ServiceName));
+    /// <remarks>
+    /// Each real server's check rides on that server (<see cref="ServiceDeclaration.CheckOverrides"/>, no
+    /// service-wide check): containers of one service carry their own labels, so two of them may check differently,
+    /// and only a server both declare can conflict.
+    /// </remarks>
+    public IEnumerable<ServiceDeclaration> ToServiceDeclarations() => Services.Select(declaration =>
+    {
+        DockerRealServer[] serving = [.. declaration.RealServers.Where(server => server.State == ServerState.Serving)];
+        Dictionary<RealServerKey, HealthCheck?>? checks = null;
+        foreach (DockerRealServer server in serving)
+        {
+            if (server.Check is not null)
+            {
+                (checks ??= [])[server.Server.Key] = server.Check;
+            }
+        }
+
+        return new ServiceDeclaration(declaration.Source, declaration.Service, [.. serving.Select(server => server.Server)], declaration.ServiceName, CheckOverrides: checks);
+    });
 }

@@ -113,7 +113,7 @@ public static class DockerDeclarationsBuilder
             }
 
             VirtualServiceKey key = labels.KeyFor(address.Family);
-            var server = new DockerRealServer(new RealServer(address, port, labels.Method, labels.Weight), serverState, reason, source);
+            var server = new DockerRealServer(new RealServer(address, port, labels.Method, labels.Weight), serverState, reason, source, labels.Check);
             candidates.Add(new Candidate(description, container.Created, container.ID, labels,
                 new DockerServiceDeclaration(source, labels.Name, labels.ServiceFor(key), [server])));
         }
@@ -215,7 +215,8 @@ public static class DockerDeclarationsBuilder
                 var taskSource = DesiredSource.SwarmTask(task.ID, task.Slot is { } slot
                     ? $"{service.Spec?.Name}.{slot.ToString(CultureInfo.InvariantCulture)}"
                     : $"{service.Spec?.Name}.{task.NodeID}");
-                var server = new DockerRealServer(new RealServer(address, port, labels.Method, labels.Weight), ServerState.Serving, null, taskSource);
+                // The labels are the service's, so every task's server gets the same check.
+                var server = new DockerRealServer(new RealServer(address, port, labels.Method, labels.Weight), ServerState.Serving, null, taskSource, labels.Check);
                 if (!servers.Any(existing => existing.Server.Key == server.Server.Key))
                 {
                     servers.Add(server);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 
 namespace Ipvs.Docker.Labels;
@@ -16,7 +17,20 @@ public static class ContainerLabelParser
     public const string Prefix = "ipvs.";
 
     private const string DefaultScheduler = "rr";
-    private static readonly string[] _knownOptions = ["vip", "fwmark", "port", "protocol", "scheduler", "weight", "method", "persistence", "network", "address"];
+
+    /// <summary><c>check-</c>: the check's options as labels are its words (<see cref="HealthCheckParser.Options"/>) behind this.</summary>
+    private const string CheckOptionPrefix = HealthCheckParser.DeclarationKey + "-";
+
+    /// <summary>
+    /// The <c>ipvs.&lt;svc&gt;.check-&lt;option&gt;</c> options: every check option but the kind, which
+    /// <c>ipvs.&lt;svc&gt;.check</c> itself gives.
+    /// </summary>
+    public static IReadOnlyList<string> CheckOptions { get; } =
+        [.. HealthCheckParser.Options.Where(option => option != HealthCheckParser.KindOption).Select(option => CheckOptionPrefix + option)];
+
+    /// <summary>Every <c>&lt;option&gt;</c> of <c>ipvs.&lt;svc&gt;.&lt;option&gt;</c>, in the order the README's table lists them.</summary>
+    public static IReadOnlyList<string> KnownOptions { get; } =
+        ["vip", "fwmark", "port", "protocol", "scheduler", "weight", "method", "persistence", "network", "address", HealthCheckParser.DeclarationKey, .. CheckOptions];
 
     public static LabelParseResult Parse(string source, IDictionary<string, string>? labels)
     {
@@ -67,9 +81,9 @@ public static class ContainerLabelParser
     {
         foreach ((string option, (string label, string value)) in options)
         {
-            if (!_knownOptions.Contains(option, StringComparer.Ordinal))
+            if (!KnownOptions.Contains(option, StringComparer.Ordinal))
             {
-                errors.Add(Error(source, label, value, $"unknown option '{option}'; known options are {string.Join(", ", _knownOptions)}"));
+                errors.Add(Error(source, label, value, $"unknown option '{option}'; known options are {string.Join(", ", KnownOptions)}"));
             }
         }
 
@@ -180,8 +194,74 @@ public static class ContainerLabelParser
                 $"{source}: service '{svc}' publishes a firewall-mark service and needs label '{Prefix}{svc}.port' to find the published port"));
         }
 
-        return new ServiceLabels(svc, vip, vipPort, mark, targetPort, protocol, scheduler, weight, method, persistence, network, addressMode);
+        HealthCheck? check = ParseCheck(source, svc, options, errors);
+        if (check is not null && hasMark && targetPort == 0 && check.Port == 0)
+        {
+            // Such a server keeps each client's port, so there is no port of its own to check.
+            errors.Add(new DiscoveryError(source, CheckLabel(svc, "port"),
+                $"{source}: service '{svc}' is a firewall-mark service without label '{Prefix}{svc}.port', so its check needs label '{CheckLabel(svc, "port")}'"));
+        }
+
+        return new ServiceLabels(svc, vip, vipPort, mark, targetPort, protocol, scheduler, weight, method, persistence, network, addressMode, check);
     }
+
+    /// <summary>
+    /// The check <c>ipvs.&lt;svc&gt;.check</c> declares (shorthand) with its <c>check-&lt;option&gt;</c> labels applied;
+    /// null when there is none or it is <c>off</c>.
+    /// </summary>
+    private static HealthCheck? ParseCheck(
+        string source, string svc, SortedDictionary<string, (string Label, string Value)> options, List<DiscoveryError> errors)
+    {
+        List<(string Option, string Label, string Value)> given = [.. options
+            .Where(pair => CheckOptions.Contains(pair.Key, StringComparer.Ordinal))
+            .Select(pair => (pair.Key[CheckOptionPrefix.Length..], pair.Value.Label, pair.Value.Value))];
+        string checkLabel = $"{Prefix}{svc}.{HealthCheckParser.DeclarationKey}";
+        if (!options.TryGetValue(HealthCheckParser.DeclarationKey, out var declared))
+        {
+            foreach ((_, string label, string value) in given)
+            {
+                errors.Add(Error(source, label, value, $"needs label '{checkLabel}' ({ShorthandWords}) to say what to check"));
+            }
+
+            return null;
+        }
+
+        if (!HealthCheckParser.TryParseShorthand(declared.Value, out HealthCheck? check, out string error))
+        {
+            errors.Add(Error(source, declared.Label, declared.Value, error));
+            return null;
+        }
+
+        if (check is null)
+        {
+            // Refused rather than ignored: whoever wrote the option expected it to do something.
+            foreach ((_, string label, string value) in given)
+            {
+                errors.Add(Error(source, label, value, $"does nothing while '{checkLabel}' is {HealthCheckParser.Off}"));
+            }
+
+            return null;
+        }
+
+        foreach ((string option, string label, string value) in given)
+        {
+            if (!HealthCheckParser.TryApply(check, option, value, out check, out error))
+            {
+                errors.Add(Error(source, label, value, error));
+            }
+        }
+
+        if (HealthCheckParser.Problem(check) is { } problem)
+        {
+            errors.Add(new DiscoveryError(source, checkLabel, $"{source}: service '{svc}': label '{checkLabel}={declared.Value}' and its check-* labels: {problem}"));
+        }
+
+        return check;
+    }
+
+    private static string ShorthandWords => $"{string.Join(", ", HealthCheckParser.KindNames)}, http:/PATH or https:/PATH";
+
+    private static string CheckLabel(string svc, string option) => $"{Prefix}{svc}.{CheckOptionPrefix}{option}";
 
     /// <summary>"a, b or c".</summary>
     private static string Choices(IReadOnlyList<string> names) => $"{string.Join(", ", names.Take(names.Count - 1))} or {names[^1]}";

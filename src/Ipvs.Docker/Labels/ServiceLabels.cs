@@ -1,3 +1,4 @@
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 
 namespace Ipvs.Docker.Labels;
@@ -26,6 +27,7 @@ public enum AddressMode
 /// <param name="PersistenceSeconds">Persistence timeout; 0 = not persistent.</param>
 /// <param name="Network">The network whose address is used, or null for "the only one".</param>
 /// <param name="AddressMode">Container address or node address + published port.</param>
+/// <param name="Check">The active health check of the real server (<c>ipvs.&lt;svc&gt;.check*</c>), or null.</param>
 public sealed record ServiceLabels(
     string Name,
     NetAddress Vip,
@@ -38,7 +40,8 @@ public sealed record ServiceLabels(
     ForwardingMethod Method,
     uint PersistenceSeconds,
     string? Network,
-    AddressMode AddressMode)
+    AddressMode AddressMode,
+    HealthCheck? Check = null)
 {
     public bool IsFirewallMark => FirewallMark != 0;
 

@@ -1,5 +1,6 @@
 using Ipvs.Agent.StaticServices;
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 
 namespace Ipvs.Agent.Tests.StaticServices;
@@ -119,7 +120,7 @@ public sealed class StaticServicesFileTests
         },
         {
             "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    schedular: rr\n",
-            ["services.yaml:5: services[0].schedular: unknown key; expected one of name, vip, port, protocol, fwmark, family, scheduler, persistence, netmask, pe, flags, servers"]
+            ["services.yaml:5: services[0].schedular: unknown key; expected one of name, vip, port, protocol, fwmark, family, scheduler, persistence, netmask, pe, flags, servers, check, fallback"]
         },
         {
             "services:\n  - name: a\n    vip: 10.99.0.10\n    port: 80\n  - name: b\n    vip: 10.99.0.10\n    port: 80\n",
@@ -176,6 +177,60 @@ public sealed class StaticServicesFileTests
             ]
         },
         { "servers: []\n", ["services.yaml:1: servers: unknown key; expected one of services", "services.yaml:1: services: is missing"] },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    check:\n      type: http\n      intervall: 5s\n",
+            ["services.yaml:7: services[0].check.intervall: unknown key; expected one of type, path, port, status, host, interval, timeout, rise, fall, start, on-failure, verify-certificate"]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    check:\n      path: /healthz\n",
+            ["services.yaml:6: services[0].check.type: is missing; expected tcp, http, https"]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    check:\n      rise: 0\n      type: http\n      interval: soon\n      on-failure: drop\n      verify-certificate: [true]\n",
+            [
+                "services.yaml:8: services[0].check.interval: expected a duration from 100ms to 1h, such as 2s, got \"soon\"",
+                "services.yaml:6: services[0].check.rise: expected a count from 1 to 100, got \"0\"",
+                "services.yaml:9: services[0].check.on-failure: expected weight0 or remove, got \"drop\"",
+                "services.yaml:10: services[0].check.verify-certificate: must be a single value, got a list",
+            ]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    check: [tcp]\n    servers:\n      - address: 10.1.1.2:8080\n        check: ping\n",
+            [
+                "services.yaml:5: services[0].check: must be tcp, http:/PATH, https:/PATH, off or a mapping of check options, got a list",
+                "services.yaml:8: services[0].servers[0].check: expected tcp, http, https (http and https may add :/PATH), or off, got \"ping\"",
+            ]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    check:\n      type: tcp\n      timeout: 3s\n      interval: 2s\n    servers:\n      - address: 10.1.1.2:8080\n        check: { type: tcp, path: /x }\n",
+            [
+                "services.yaml:6: services[0].check: the check timeout 3s is longer than its interval 2s",
+                "services.yaml:11: services[0].servers[0].check: path, status, host and verify-certificate belong to http and https checks, not to a tcp check",
+            ]
+        },
+        {
+            "services:\n  - name: mail\n    fwmark: 7\n    check: tcp\n    servers:\n      - address: 10.1.1.1\n        method: dr\n      - address: 10.1.1.2\n        method: dr\n        check: { type: tcp, port: 25 }\n      - address: 10.1.1.3\n        method: dr\n        check: http:/\n",
+            [
+                "services.yaml:4: services[0].check: servers[0] (10.1.1.1:0) has no port of its own (an fwmark service keeps the client's); give the check a port",
+                "services.yaml:13: services[0].servers[2].check: servers[2] (10.1.1.3:0) has no port of its own (an fwmark service keeps the client's); give the check a port",
+            ]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    servers:\n      - address: 10.1.1.2\n    fallback:\n      address: 10.1.1.2:80\n",
+            ["services.yaml:8: services[0].fallback.address: is the same real server as servers[0] (10.1.1.2:80); a fallback serves only while no server does"]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    fallback:\n      address: \"[fd00::9]:80\"\n",
+            ["services.yaml:6: services[0].fallback.address: is IPv6 but the service is IPv4 (only tun may mix families)"]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    fallback:\n      address: \"[fd00::9]\"\n      method: tun\n",
+            ["services.yaml:6: services[0].fallback.address: is IPv6 but the service is IPv4; a fallback has the service's family"]
+        },
+        {
+            "services:\n  - name: web\n    vip: 10.99.0.10\n    port: 80\n    fallback:\n      address: 10.1.1.9:8080\n      check: tcp\n",
+            ["services.yaml:7: services[0].fallback.check: unknown key; expected one of address, weight, method, upper-threshold, lower-threshold, tunnel-type, tunnel-port, tunnel-checksum"]
+        },
     };
 
     [Theory]
@@ -187,6 +242,136 @@ public sealed class StaticServicesFileTests
         Assert.False(result.IsValid);
         Assert.Empty(result.Declarations);
         Assert.Equal(expected, result.Errors);
+    }
+
+    [Fact]
+    public void Parse_ChecksAndFallback_ReadsEveryOptionAndEveryOverride()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", """
+            services:
+              - name: web
+                vip: 10.99.0.10
+                port: 80
+                check:
+                  type: https
+                  path: /healthz
+                  port: 8443
+                  status: 200-299
+                  host: web.example
+                  interval: 10s
+                  timeout: 1500ms
+                  rise: 3
+                  fall: 4
+                  start: down
+                  on-failure: remove
+                  verify-certificate: true
+                servers:
+                  - address: 10.1.1.2:8080
+                  - address: 10.1.1.3:8080
+                    check: tcp
+                  - address: 10.1.1.4:8080
+                    check: off
+                  - address: 10.1.1.5:8080
+                    check:
+                      type: http
+                      path: /ready
+                fallback:
+                  address: 10.1.1.9:8080
+                  weight: 5
+            """);
+
+        Assert.Empty(result.Errors);
+        ServiceDeclaration web = Assert.Single(result.Declarations);
+        Assert.Equal(
+            new HealthCheck(HealthCheckKind.Https, 8443, "/healthz", 200, 299, "web.example", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(1500), 3, 4, StartsUp: false, HealthFailureAction.Remove, VerifyCertificate: true),
+            web.Check);
+        Assert.Equal(
+            [web.Check, HealthCheck.Of(HealthCheckKind.Tcp), null, HealthCheck.Of(HealthCheckKind.Http) with { Path = "/ready" }],
+            web.RealServers.Select(server => web.CheckFor(server.Key)));
+        Assert.Equal(new RealServer(NetAddress.Parse("10.1.1.9"), 8080, ForwardingMethod.Masquerade, 5), web.Fallback);
+    }
+
+    [Theory]
+    [InlineData("tcp", HealthCheckKind.Tcp, "/")]
+    [InlineData("http", HealthCheckKind.Http, "/")]
+    [InlineData("http:/healthz", HealthCheckKind.Http, "/healthz")]
+    [InlineData("https:/healthz", HealthCheckKind.Https, "/healthz")]
+    public void Parse_CheckShorthand_ThatCheckWithDefaults(string shorthand, HealthCheckKind kind, string path)
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("s.yaml", $"services:\n  - name: a\n    vip: 10.99.0.1\n    port: 80\n    check: {shorthand}\n");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(HealthCheck.Of(kind) with { Path = path }, Assert.Single(result.Declarations).Check);
+    }
+
+    [Fact]
+    public void Parse_NoCheckOrOff_NothingChecked()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("s.yaml", """
+            services:
+              - { name: a, vip: 10.99.0.1, port: 80, servers: [{ address: 10.1.1.1 }] }
+              - { name: b, vip: 10.99.0.2, port: 80, check: off, servers: [{ address: 10.1.1.1 }] }
+            """);
+
+        Assert.Empty(result.Errors);
+        Assert.All(result.Declarations, declaration =>
+            Assert.Equal((null, null, null, null), (declaration.Check, declaration.CheckOverrides, declaration.Fallback, declaration.CheckFor(declaration.RealServers[0].Key))));
+    }
+
+    [Fact]
+    public void Parse_FirewallMarkCheckWithPort_ChecksThatPort()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("s.yaml", """
+            services:
+              - name: mail
+                fwmark: 7
+                check: { type: tcp, port: 25 }
+                servers:
+                  - address: 10.1.1.1
+                    method: dr
+            """);
+
+        Assert.Empty(result.Errors);
+        ServiceDeclaration mail = Assert.Single(result.Declarations);
+        Assert.Equal((ushort)25, mail.Check!.PortFor(Assert.Single(mail.RealServers).Key));
+    }
+
+    [Fact]
+    public void Parse_ReadmeHealthCheckExamples_ParseWithoutErrors()
+    {
+        string[] examples = ReadmeYamlBlocks("StaticServicesFileTests parses it");
+
+        Assert.NotEmpty(examples);
+        Assert.All(examples, example =>
+        {
+            StaticServicesResult result = StaticServicesFile.Parse("README.md", example);
+            Assert.Empty(result.Errors);
+            Assert.Contains(result.Declarations, declaration => declaration.Check is not null || declaration.Fallback is not null);
+        });
+    }
+
+    /// <summary>The README's ```yaml blocks whose annotation (the comment above) contains <paramref name="marker"/>.</summary>
+    private static string[] ReadmeYamlBlocks(string marker)
+    {
+        DirectoryInfo? root = new(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Ipvs.sln")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.NotNull(root);
+        string[] lines = File.ReadAllLines(Path.Combine(root.FullName, "README.md"));
+        var blocks = new List<string>();
+        for (int i = 0; i + 1 < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("<!-- example:", StringComparison.Ordinal) && lines[i].Contains(marker, StringComparison.Ordinal) && lines[i + 1] == "```yaml")
+            {
+                int end = Array.IndexOf(lines, "```", i + 2);
+                blocks.Add(string.Join('\n', lines[(i + 2)..end]));
+            }
+        }
+
+        return [.. blocks];
     }
 
     [Fact]

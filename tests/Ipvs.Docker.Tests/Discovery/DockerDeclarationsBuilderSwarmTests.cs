@@ -1,5 +1,6 @@
 using Docker.DotNet.Models;
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Tests.Support;
@@ -40,6 +41,35 @@ public sealed class DockerDeclarationsBuilderSwarmTests
 
     private static DockerDeclarations Build(SwarmService service, params TaskResponse[] tasks) =>
         DockerDeclarationsBuilder.Build(new DockerInventory([], new SwarmInventory([service], tasks, _nodes)), new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed));
+
+    [Fact]
+    public void Build_ServiceWithCheckLabels_EveryTasksServerCarriesTheCheck()
+    {
+        DockerDeclarations declarations = Build(
+            Service(new() { ["ipvs.web.vip"] = "10.99.0.10:80", ["ipvs.web.check"] = "http:/healthz", ["ipvs.web.check-fall"] = "2" }),
+            Task("task-a", 1, "node1", TaskState.Running, ("backend", "10.0.1.5/24")),
+            Task("task-b", 2, "node2", TaskState.Running, ("backend", "10.0.1.6/24")));
+
+        HealthCheck expected = HealthCheck.Of(HealthCheckKind.Http) with { Path = "/healthz", Fall = 2 };
+        Assert.Empty(declarations.Errors);
+        Assert.All(Assert.Single(declarations.Services).RealServers, server => Assert.Equal(expected, server.Check));
+        ServiceDeclaration declaration = Assert.Single(declarations.ToServiceDeclarations());
+        Assert.Equal(2, declaration.RealServers.Count);
+        Assert.All(declaration.RealServers, server => Assert.Equal(expected, declaration.CheckFor(server.Key)));
+    }
+
+    [Fact]
+    public void Build_ServiceWithBadCheckLabel_ReportsTheSwarmServiceAndLabel()
+    {
+        DockerDeclarations declarations = Build(
+            Service(new() { ["ipvs.web.vip"] = "10.99.0.10:80", ["ipvs.web.check"] = "http", ["ipvs.web.check-status"] = "ok" }),
+            Task("task-a", 1, "node1", TaskState.Running, ("backend", "10.0.1.5/24")));
+
+        Assert.Empty(declarations.Services);
+        DiscoveryError error = Assert.Single(declarations.Errors);
+        Assert.Equal("ipvs.web.check-status", error.Label);
+        Assert.EndsWith("label 'ipvs.web.check-status=ok': expected an HTTP status or a range of them, such as 200 or 200-399", error.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Build_ServiceOnOverlayNetwork_DeclaresEveryRunningTasksAddress()

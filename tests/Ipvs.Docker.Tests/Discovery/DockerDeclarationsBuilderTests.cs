@@ -1,5 +1,6 @@
 using Docker.DotNet.Models;
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Docker.Discovery;
@@ -246,6 +247,71 @@ public sealed class DockerDeclarationsBuilderTests
         Assert.Equal("web-front", Assert.Single(declarations.Services).Source.Name);
         Assert.Equal("ipvs.web.weight", Assert.Single(declarations.Errors).Label);
     }
+
+    [Fact]
+    public void Build_ContainerWithCheckLabels_ItsServerCarriesTheCheck()
+    {
+        DockerDeclarations declarations = Build(WithLabels("web-bridge", ("ipvs.web.check", "http:/healthz"), ("ipvs.web.check-interval", "2s")));
+
+        HealthCheck expected = HealthCheck.Of(HealthCheckKind.Http) with { Path = "/healthz", Interval = TimeSpan.FromSeconds(2) };
+        Assert.Equal(expected, SingleServer(declarations).Check);
+        ServiceDeclaration declaration = Assert.Single(declarations.ToServiceDeclarations());
+        Assert.Null(declaration.Check);
+        Assert.Equal(expected, declaration.CheckFor(Assert.Single(declaration.RealServers).Key));
+    }
+
+    [Fact]
+    public void Build_ContainerWithoutCheckLabels_NotChecked()
+    {
+        ServiceDeclaration declaration = Assert.Single(Build(DockerFixtures.Container("web-bridge")).ToServiceDeclarations());
+
+        Assert.Null(declaration.CheckOverrides);
+        Assert.Null(declaration.CheckFor(Assert.Single(declaration.RealServers).Key));
+    }
+
+    [Fact]
+    public void Build_TwoContainersOfOneServiceCheckedDifferently_EachServerKeepsItsOwnWithoutConflict()
+    {
+        DockerDeclarations declarations = Build(
+            WithLabels("web-bridge", ("ipvs.web.check", "tcp")),
+            WithLabels("web-healthy", ("ipvs.web.check", "http:/"), ("ipvs.web.check-on-failure", "remove")),
+            DockerFixtures.Container("web-front"));
+
+        DesiredMergeResult merged = new DesiredStateMerger().Merge(1, declarations.ToServiceDeclarations());
+
+        Assert.Empty(declarations.Errors);
+        Assert.Empty(declarations.Conflicts);
+        Assert.Empty(merged.Conflicts);
+        IReadOnlyDictionary<RealServerKey, DesiredRealServer> servers = merged.State.Services[_web].RealServers;
+        Assert.Equal(HealthCheck.Of(HealthCheckKind.Tcp), servers[new RealServerKey(NetAddress.Parse("172.17.0.3"), 80)].Check);
+        Assert.Equal(HealthCheck.Of(HealthCheckKind.Http) with { OnFailure = HealthFailureAction.Remove }, servers[new RealServerKey(NetAddress.Parse("172.17.0.4"), 80)].Check);
+        Assert.Null(servers[new RealServerKey(NetAddress.Parse("172.18.0.2"), 80)].Check);
+    }
+
+    [Fact]
+    public void Build_UnhealthyContainerWithPassingCheckLabels_StaysOutOfTheDesiredState()
+    {
+        // Docker's own healthcheck rules too: an unhealthy container is no real server, whatever its active check would say.
+        DockerDeclarations declarations = Build(WithLabels("web-unhealthy", ("ipvs.web.check", "tcp")));
+
+        Assert.Equal(ServerState.Draining, SingleServer(declarations).State);
+        Assert.Empty(Assert.Single(declarations.ToServiceDeclarations()).RealServers);
+    }
+
+    [Fact]
+    public void Build_BadCheckLabel_ReportsContainerAndLabelAndOthersKeepServing()
+    {
+        DockerDeclarations declarations = Build(WithLabels("web-bridge", ("ipvs.web.check-path", "/healthz")), DockerFixtures.Container("web-front"));
+
+        Assert.Equal("web-front", Assert.Single(declarations.Services).Source.Name);
+        Assert.Equal(
+            "container 'web-bridge' (524661ff90af): label 'ipvs.web.check-path=/healthz': needs label 'ipvs.web.check' (tcp, http, https, http:/PATH or https:/PATH) to say what to check",
+            Assert.Single(declarations.Errors).Message);
+    }
+
+    [Fact]
+    public void Build_CheckLabelChanges_DeclarationsDiffer() =>
+        Assert.NotEqual(Build(WithLabels("web-bridge", ("ipvs.web.check", "tcp"))), Build(WithLabels("web-bridge", ("ipvs.web.check", "http"))));
 
     [Fact]
     public void Build_SameInventoryTwice_GivesEqualDeclarations()

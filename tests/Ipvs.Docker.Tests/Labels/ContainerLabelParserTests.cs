@@ -1,3 +1,4 @@
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 using Ipvs.Docker.Labels;
 
@@ -65,6 +66,71 @@ public sealed class ContainerLabelParserTests
         Assert.Equal("ipvs.admin.weight", Assert.Single(result.Errors).Label);
     }
 
+    [Theory]
+    [InlineData("tcp", HealthCheckKind.Tcp, "/")]
+    [InlineData("http", HealthCheckKind.Http, "/")]
+    [InlineData("http:/healthz", HealthCheckKind.Http, "/healthz")]
+    [InlineData("https:/status?full=1", HealthCheckKind.Https, "/status?full=1")]
+    public void Parse_CheckShorthand_ThatCheckWithDefaults(string shorthand, HealthCheckKind kind, string path)
+    {
+        LabelParseResult result = ContainerLabelParser.Parse(Web1, Labels("ipvs.web.vip=10.99.0.10:80", $"ipvs.web.check={shorthand}"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(HealthCheck.Of(kind) with { Path = path }, Assert.Single(result.Services).Check);
+    }
+
+    [Fact]
+    public void Parse_CheckOff_NoCheck()
+    {
+        LabelParseResult result = ContainerLabelParser.Parse(Web1, Labels("ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=off"));
+
+        Assert.Empty(result.Errors);
+        Assert.Null(Assert.Single(result.Services).Check);
+    }
+
+    [Fact]
+    public void Parse_EveryCheckOption_ReadsThemAll()
+    {
+        LabelParseResult result = ContainerLabelParser.Parse(Web1, Labels(
+            "ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=https:/ignored", "ipvs.web.check-path=/healthz", "ipvs.web.check-port=8443",
+            "ipvs.web.check-status=200-299", "ipvs.web.check-host=web.example", "ipvs.web.check-interval=10s", "ipvs.web.check-timeout=1500ms",
+            "ipvs.web.check-rise=3", "ipvs.web.check-fall=4", "ipvs.web.check-start=down", "ipvs.web.check-on-failure=remove",
+            "ipvs.web.check-verify-certificate=true"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(
+            new HealthCheck(HealthCheckKind.Https, 8443, "/healthz", 200, 299, "web.example", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(1500), 3, 4, StartsUp: false, HealthFailureAction.Remove, VerifyCertificate: true),
+            Assert.Single(result.Services).Check);
+    }
+
+    [Fact]
+    public void Parse_CheckOptions_OneLabelForEveryOptionButTheKind()
+    {
+        Assert.Equal(HealthCheckParser.Options.Skip(1).Select(option => "check-" + option), ContainerLabelParser.CheckOptions);
+        Assert.Equal(HealthCheckParser.KindOption, HealthCheckParser.Options[0]);
+    }
+
+    [Fact]
+    public void Parse_FirewallMarkWithPortAndCheck_ChecksThatPort()
+    {
+        LabelParseResult result = ContainerLabelParser.Parse(Web1, Labels("ipvs.mail.fwmark=7", "ipvs.mail.check=tcp", "ipvs.mail.check-port=25"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal((ushort)25, Assert.Single(result.Services).Check!.Port);
+    }
+
+    [Fact]
+    public void Parse_BadCheckOnOneService_KeepsTheOtherAndReportsEveryBadCheckLabel()
+    {
+        LabelParseResult result = ContainerLabelParser.Parse(Web1, Labels(
+            "ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=http",
+            "ipvs.admin.vip=10.99.0.11:8080", "ipvs.admin.check=http", "ipvs.admin.check-fall=many", "ipvs.admin.check-start=later"));
+
+        ServiceLabels web = Assert.Single(result.Services);
+        Assert.Equal(("web", HealthCheck.Of(HealthCheckKind.Http)), (web.Name, web.Check));
+        Assert.Equal(["ipvs.admin.check-fall", "ipvs.admin.check-start"], result.Errors.Select(error => error.Label));
+    }
+
     [Fact]
     public void Parse_NoIpvsLabels_ReturnsNothing()
     {
@@ -91,7 +157,18 @@ public sealed class ContainerLabelParserTests
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.persistence=soon"], $"{Web1}: label 'ipvs.web.persistence=soon': expected a persistence timeout in seconds (0 = off)" },
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.network= "], $"{Web1}: label 'ipvs.web.network= ': expected a network name" },
         { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.address=host"], $"{Web1}: label 'ipvs.web.address=host': expected container or published" },
-        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.sheduler=rr"], $"{Web1}: label 'ipvs.web.sheduler=rr': unknown option 'sheduler'; known options are vip, fwmark, port, protocol, scheduler, weight, method, persistence, network, address" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.sheduler=rr"], $"{Web1}: label 'ipvs.web.sheduler=rr': unknown option 'sheduler'; known options are vip, fwmark, port, protocol, scheduler, weight, method, persistence, network, address, check, check-path, check-port, check-status, check-host, check-interval, check-timeout, check-rise, check-fall, check-start, check-on-failure, check-verify-certificate" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check-type=tcp"], $"{Web1}: label 'ipvs.web.check-type=tcp': unknown option 'check-type'; known options are vip, fwmark, port, protocol, scheduler, weight, method, persistence, network, address, check, check-path, check-port, check-status, check-host, check-interval, check-timeout, check-rise, check-fall, check-start, check-on-failure, check-verify-certificate" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=ping"], $"{Web1}: label 'ipvs.web.check=ping': expected tcp, http, https (http and https may add :/PATH), or off" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=tcp:/healthz"], $"{Web1}: label 'ipvs.web.check=tcp:/healthz': a tcp check takes no path" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check-interval=10s"], $"{Web1}: label 'ipvs.web.check-interval=10s': needs label 'ipvs.web.check' (tcp, http, https, http:/PATH or https:/PATH) to say what to check" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=off", "ipvs.web.check-path=/x"], $"{Web1}: label 'ipvs.web.check-path=/x': does nothing while 'ipvs.web.check' is off" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=http", "ipvs.web.check-rise=0"], $"{Web1}: label 'ipvs.web.check-rise=0': expected a count from 1 to 100" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=http", "ipvs.web.check-interval=soon"], $"{Web1}: label 'ipvs.web.check-interval=soon': expected a duration from 100ms to 1h, such as 2s" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=https", "ipvs.web.check-on-failure=drop"], $"{Web1}: label 'ipvs.web.check-on-failure=drop': expected weight0 or remove" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=tcp", "ipvs.web.check-path=/healthz"], $"{Web1}: service 'web': label 'ipvs.web.check=tcp' and its check-* labels: path, status, host and verify-certificate belong to http and https checks, not to a tcp check" },
+        { ["ipvs.web.vip=10.99.0.10:80", "ipvs.web.check=tcp", "ipvs.web.check-timeout=10s"], $"{Web1}: service 'web': label 'ipvs.web.check=tcp' and its check-* labels: the check timeout 10s is longer than its interval 5s" },
+        { ["ipvs.mail.fwmark=7", "ipvs.mail.check=tcp"], $"{Web1}: service 'mail' is a firewall-mark service without label 'ipvs.mail.port', so its check needs label 'ipvs.mail.check-port'" },
         { ["ipvs.vip=10.99.0.10:80"], $"{Web1}: label 'ipvs.vip=10.99.0.10:80': expected ipvs.<svc>.<option> where <svc> is letters, digits, '-' or '_'" },
         { ["ipvs.my.web.vip=10.99.0.10:80"], $"{Web1}: label 'ipvs.my.web.vip=10.99.0.10:80': expected ipvs.<svc>.<option> where <svc> is letters, digits, '-' or '_'" },
         { ["ipvs.mail.fwmark=7", "ipvs.mail.address=published"], $"{Web1}: service 'mail' publishes a firewall-mark service and needs label 'ipvs.mail.port' to find the published port" },
