@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Health;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Draining;
+using Ipvs.Core.Health;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
@@ -15,7 +17,10 @@ using Ipvs.Netlink.Ipvs;
 
 namespace Ipvs.Agent.Commands;
 
-/// <summary><c>status</c>: the kernel table as <c>ipvsadm -Ln</c> shows it, with owner, source and drain state.</summary>
+/// <summary>
+/// <c>status</c>: the kernel table as <c>ipvsadm -Ln</c> shows it, with owner, source and drain state, and the health
+/// of checked real servers as the daemon last saved it (<c>health.json</c>).
+/// </summary>
 internal static class StatusCommand
 {
     public static async Task<int> RunAsync(CliContext context, AgentOptions options, bool json, CancellationToken cancellationToken)
@@ -34,6 +39,12 @@ internal static class StatusCommand
         DesiredState desired = new DesiredStateAssembler(sources, null).Assemble().State;
         OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load();
         IReadOnlyList<ManualDrain> manual = new ManualDrainStore(options.StateDir).Load();
+        HealthStateReader health = HealthStateReader.Open(options.StateDir, out string? healthProblem);
+        if (healthProblem is not null)
+        {
+            await context.Error.WriteLineAsync($"ipvs-agent: warning: {healthProblem}");
+        }
+
         KernelTable table;
         IpvsTimeouts? timeouts = null;
         using (IKernelGateway kernel = KernelConnection.Open(context.OpenKernel))
@@ -54,24 +65,36 @@ internal static class StatusCommand
             await context.Error.WriteLineAsync($"ipvs-agent: warning: an IPVS entry is not shown (and is left alone): {problem}");
         }
 
-        List<ServiceRow> rows = [.. table.OrderedServices.Select(service => Row(service, desired, ownership))];
-        if (json)
-        {
-            WriteJson(context.Out, rows, manual, timeouts);
-        }
-        else
-        {
-            WriteText(context.Out, rows, manual, timeouts);
-        }
-
+        Write(context.Out, json, table, desired, ownership, manual, timeouts, health.State, context.Time.GetUtcNow());
         return ExitCodes.Ok;
     }
 
-    private sealed record ServerRow(KernelRealServer Server, string State, DesiredSource? Source);
+    /// <summary>Writes the table, as text or JSON; the pure part of the verb.</summary>
+    internal static void Write(TextWriter output, bool json, KernelTable table, DesiredState desired, OwnershipRecord ownership,
+        IReadOnlyList<ManualDrain> manual, IpvsTimeouts? timeouts, HealthState? health, DateTimeOffset now)
+    {
+        List<ServiceRow> rows = [.. table.OrderedServices.Select(service => Row(service, desired, ownership, health, now))];
+        if (json)
+        {
+            WriteJson(output, rows, manual, timeouts);
+        }
+        else
+        {
+            WriteText(output, rows, manual, timeouts);
+        }
+    }
+
+    /// <summary>
+    /// A checked real server's health: <see cref="Saved"/> from the daemon's file (null before its first save of this
+    /// server: not checked yet), <see cref="Text"/> as the text column shows it.
+    /// </summary>
+    private sealed record HealthCell(string Text, ServerHealth? Saved, bool Stale, bool Fallback);
+
+    private sealed record ServerRow(KernelRealServer Server, string State, DesiredSource? Source, HealthCell? Health);
 
     private sealed record ServiceRow(KernelService Service, string Owner, DesiredSource? Source, IReadOnlyList<ServerRow> Servers, IReadOnlyList<string>? Names = null);
 
-    private static ServiceRow Row(KernelService service, DesiredState desired, OwnershipRecord ownership)
+    private static ServiceRow Row(KernelService service, DesiredState desired, OwnershipRecord ownership, HealthState? health, DateTimeOffset now)
     {
         bool owned = ownership.Owns(service.Key);
         desired.Services.TryGetValue(service.Key, out DesiredService? wanted);
@@ -82,9 +105,29 @@ internal static class StatusCommand
                 : ownership.Drains.TryGetValue(new DrainKey(service.Key, server.Key), out Drain? drain) ? $"draining until {drain.Deadline.ToString("u", CultureInfo.InvariantCulture)}"
                 : server.Server.Weight == 0 ? "weight 0"
                 : "serving";
-            return new ServerRow(server, state, wantedServer?.Source);
+            return new ServerRow(server, state, wantedServer?.Source, Health(service.Key, server.Key, wanted, wantedServer, health, now));
         }).ToList();
         return new ServiceRow(service, owned ? "owned" : "foreign", wanted?.Source, servers, service.Key.IsFirewallMark ? null : wanted?.Names);
+    }
+
+    /// <summary>
+    /// The health of a real server the daemon checks (its saved state, or "not checked yet" when the declarations check it
+    /// and the daemon has saved nothing of it), or of the service's fallback; null for a server nobody checks.
+    /// </summary>
+    private static HealthCell? Health(VirtualServiceKey service, RealServerKey server, DesiredService? wanted, DesiredRealServer? wantedServer, HealthState? health, DateTimeOffset now)
+    {
+        if (wanted?.Fallback?.Key == server && wantedServer is null)
+        {
+            return new HealthCell(HealthText.Fallback, null, false, true);
+        }
+
+        if (health?.Targets.GetValueOrDefault(new HealthTarget(service, server)) is { } saved)
+        {
+            bool stale = health.IsStale(now);
+            return new HealthCell(stale ? HealthText.Stale(health.WrittenAt, now) : HealthText.Describe(saved.Health, now), saved.Health, stale, false);
+        }
+
+        return wantedServer?.Check is null ? null : new HealthCell(HealthText.NotCheckedYet, null, false, false);
     }
 
     private static void WriteText(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual, IpvsTimeouts? timeouts)
@@ -97,7 +140,12 @@ internal static class StatusCommand
         }
 
         output.WriteLine("Prot LocalAddress:Port Scheduler Flags                      Owner    Source");
-        output.WriteLine("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn State      Source");
+        // The source column is as wide as its longest entry, so that the health column lines up after it.
+        int sourceWidth = Math.Max("Source".Length, rows.SelectMany(row => row.Servers).Select(server => SourceText(server.Source).Length).DefaultIfEmpty(0).Max());
+        bool anyHealth = rows.Any(row => row.Servers.Any(server => server.Health is not null));
+        output.WriteLine(anyHealth
+            ? $"  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn State      {"Source".PadRight(sourceWidth)} Health"
+            : "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn State      Source");
         foreach (ServiceRow row in rows)
         {
             VirtualService service = row.Service.Service;
@@ -108,7 +156,8 @@ internal static class StatusCommand
             {
                 RealServer real = server.Server.Server;
                 RealServerStatus status = server.Server.Status;
-                output.WriteLine($"  -> {real.Key,-28} {IpvsVocabulary.IpvsadmMethodName(real.Method),-7} {real.Weight,-6} {status.ActiveConnections,-10} {status.InactiveConnections,-9} {server.State,-10} {server.Source?.ToShortString() ?? "-"}");
+                string source = server.Health is { } cell ? $"{SourceText(server.Source).PadRight(sourceWidth)} {cell.Text}" : SourceText(server.Source);
+                output.WriteLine($"  -> {real.Key,-28} {IpvsVocabulary.IpvsadmMethodName(real.Method),-7} {real.Weight,-6} {status.ActiveConnections,-10} {status.InactiveConnections,-9} {server.State,-10} {source}");
             }
         }
 
@@ -117,6 +166,8 @@ internal static class StatusCommand
             output.WriteLine($"Manual drain: {drain} (since {drain.RequestedAt.ToString("u", CultureInfo.InvariantCulture)})");
         }
     }
+
+    private static string SourceText(DesiredSource? source) => source?.ToShortString() ?? "-";
 
     private static void WriteJson(TextWriter output, List<ServiceRow> rows, IReadOnlyList<ManualDrain> manual, IpvsTimeouts? timeouts)
     {
@@ -156,6 +207,11 @@ internal static class StatusCommand
                     writer.WriteNumber("inactiveConnections", server.Server.Status.InactiveConnections);
                     writer.WriteString("state", server.State);
                     writer.WriteString("source", server.Source?.ToString());
+                    if (server.Health is { } health)
+                    {
+                        WriteHealth(writer, health);
+                    }
+
                     writer.WriteEndObject();
                 }
 
@@ -175,5 +231,46 @@ internal static class StatusCommand
         }
 
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    /// <summary><c>"fallback": true</c> for a fallback; otherwise a <c>health</c> object (up and since null before the first save).</summary>
+    private static void WriteHealth(Utf8JsonWriter writer, HealthCell health)
+    {
+        if (health.Fallback)
+        {
+            writer.WriteBoolean("fallback", true);
+            return;
+        }
+
+        writer.WriteStartObject("health");
+        if (health.Saved is { } saved)
+        {
+            writer.WriteBoolean("up", saved.Up);
+            writer.WriteString("since", saved.Since);
+            writer.WriteNumber("consecutiveFailures", saved.ConsecutiveFailures);
+        }
+        else
+        {
+            writer.WriteNull("up");
+            writer.WriteNull("since");
+            writer.WriteNumber("consecutiveFailures", 0);
+        }
+
+        writer.WriteBoolean("stale", health.Stale);
+        if (health.Saved?.Last is { } last)
+        {
+            writer.WriteStartObject("last");
+            writer.WriteBoolean("passed", last.Passed);
+            writer.WriteString("detail", last.Detail);
+            writer.WriteNumber("durationMs", Math.Round(last.Duration.TotalMilliseconds, 3));
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("last");
+        }
+
+        writer.WriteString("text", health.Text);
+        writer.WriteEndObject();
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Health;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.Verification;
@@ -14,7 +15,8 @@ namespace Ipvs.Agent.Commands;
 /// <summary>
 /// <c>verify</c>: an independent cross-check with <c>ipvsadm -Sn</c> that the kernel holds the whole desired state. A
 /// desired service the agent does not serve (refused, or colliding with a foreign entry) is a difference; foreign entries
-/// are not compared.
+/// are not compared. The health the daemon last saved (<c>health.json</c>) applies as it does in the daemon: a server
+/// down by its check is expected at weight 0 or absent, and a fallback present while no other server serves.
 /// </summary>
 internal static class VerifyCommand
 {
@@ -47,7 +49,13 @@ internal static class VerifyCommand
             throw new CommandFailedException(ExitCodes.Runtime, $"ipvsadm was not found or could not run ({exception.Message}): install it (apt-get install ipvsadm) to verify");
         }
 
-        DesiredInput input = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir)).Assemble();
+        HealthStateReader health = HealthStateReader.Open(options.StateDir, out string? healthProblem);
+        if (healthProblem is not null)
+        {
+            await context.Error.WriteLineAsync($"ipvs-agent: warning: {healthProblem}");
+        }
+
+        DesiredInput input = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), health: health).Assemble();
         VerifyResult result = Compare(input.State, kernel, ownership, options.OwnershipPolicy, input.Problems);
         if (result.Differences.Count == 0)
         {

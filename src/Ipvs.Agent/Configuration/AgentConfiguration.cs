@@ -143,6 +143,7 @@ internal static class AgentConfiguration
                 DnsTtl = Duration(ConfigurationKeys.DnsTtl, defaults.DnsTtl, TimeSpan.Zero),
                 DnsUpstreams = DnsUpstreams(),
                 IpvsTimeouts = new IpvsTimeouts(IpvsTimeout(ConfigurationKeys.IpvsTcpTimeout), IpvsTimeout(ConfigurationKeys.IpvsTcpFinTimeout), IpvsTimeout(ConfigurationKeys.IpvsUdpTimeout)),
+                HealthCheckConcurrency = Count(ConfigurationKeys.HealthCheckConcurrency, defaults.HealthCheckConcurrency, 1, AgentOptions.MaximumHealthCheckConcurrency),
             };
         }
 
@@ -214,6 +215,24 @@ internal static class AgentConfiguration
             }
 
             return duration;
+        }
+
+        /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
+        private int Count(string key, int fallback, int minimum, int maximum)
+        {
+            string? value = Text(key);
+            if (value is null)
+            {
+                return fallback;
+            }
+
+            if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int count) || count < minimum || count > maximum)
+            {
+                Fail(key, $"\"{value}\" is not a whole number from {minimum} to {maximum}");
+                return fallback;
+            }
+
+            return count;
         }
 
         /// <summary>

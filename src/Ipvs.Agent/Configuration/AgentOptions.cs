@@ -78,6 +78,13 @@ internal sealed record AgentOptions
     /// <summary>The IPVS connection timeouts set at start (<c>ipvsTcpTimeout</c>, …), in seconds; a 0 leaves the kernel's own.</summary>
     public IpvsTimeouts IpvsTimeouts { get; init; }
 
+    /// <summary>Health checks in flight at once (<c>healthCheckConcurrency</c>); the others wait their turn.</summary>
+    public int HealthCheckConcurrency { get; init; } = DefaultHealthCheckConcurrency;
+
+    public const int DefaultHealthCheckConcurrency = 64;
+
+    public const int MaximumHealthCheckConcurrency = 4096;
+
     public OwnershipPolicy OwnershipPolicy => new(AllowedVipCidrs, AllowedFwmarks);
 
     /// <summary>

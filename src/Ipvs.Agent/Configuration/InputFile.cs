@@ -21,6 +21,9 @@ internal static class InputFile
     /// <summary>Largest drains file: one entry per drain an operator asked for.</summary>
     public const long DrainsLimit = 16L << 20;
 
+    /// <summary>Largest health state file: written by the agent; 10k checked servers are about 4 MB.</summary>
+    public const long HealthLimit = 64L << 20;
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The file's text.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Health;
 using Ipvs.Agent.Metrics;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
@@ -20,7 +21,7 @@ namespace Ipvs.Agent.Hosting;
 
 /// <summary>
 /// The daemon: sources (static file, Docker) feed the reconcile loop, which keeps the kernel and the VIPs in line;
-/// metrics are served; SIGHUP reloads the config's log level and the services file; on stop the rules stay unless
+/// checked real servers are health-checked, and a server going up or down requests a pass; metrics are served; SIGHUP reloads the config's log level and the services file; on stop the rules stay unless
 /// <c>--cleanup</c> was given, which removes only what the agent owns.
 /// </summary>
 internal sealed class AgentService(AgentService.Settings settings, ILogger log, IHostApplicationLifetime lifetime) : BackgroundService
@@ -53,6 +54,16 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
         var sources = new List<IDesiredSource>();
         StaticFileSource? staticFile = null;
         DockerEngineApi? dockerApi = null;
+
+        // The monitor is made before the loop it asks for passes (the assembler, which the loop's reconciler holds,
+        // needs the monitor): its callback reaches the loop through this variable, set once the loop exists. A server
+        // that changes before then is seen by the first pass anyway.
+        ReconcileLoop? healthLoop = null;
+        using var probe = new HealthProbe();
+        await using var health = new HealthMonitor(probe, new HealthMonitorOptions(options.HealthCheckConcurrency), time, log, () => healthLoop?.Request(ReconcileReason.Health));
+        var healthFile = new HealthStateWriter(HealthStateFile.PathIn(options.StateDir), health.Snapshot, time, log);
+        health.Checked += (_, _, _) => healthFile.MarkChanged();
+        metrics.HealthTargets = health.Snapshot;
         try
         {
             _stateLock = StateLock.Acquire(options.StateDir);
@@ -94,7 +105,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
                 log.Warning("No sources: give --services FILE or enable Docker; only owned entries will be kept (and removed as undesired)");
             }
 
-            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), options.DnsAddress is null ? null : ServiceNameDns.NameCheck(options.DnsDomain));
+            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), options.DnsAddress is null ? null : ServiceNameDns.NameCheck(options.DnsDomain), health);
             _reconciler = new Reconciler(_kernel, settings.Context.OpenVips(options.Interface), new OwnershipStore(options.StateDir), assembler,
                 new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics, _reader);
         }
@@ -129,6 +140,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         });
+        healthLoop = loop;
         using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
         {
             signal.Cancel = true;
@@ -145,7 +157,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
 
         log.Information("ipvs-agent running: {Sources}, resync every {Resync}, VIPs on {Interface}, state in {StateDir}",
             sources.Count == 0 ? "no sources" : string.Join(", ", sources.Select(source => source.Name)), DurationText.Format(options.ResyncInterval), options.Interface, options.StateDir);
-        var tasks = new List<Task> { loop.RunAsync(stoppingToken), WatchDrainsAsync(options.StateDir, loop, time, stoppingToken) };
+        var tasks = new List<Task> { loop.RunAsync(stoppingToken), WatchDrainsAsync(options.StateDir, loop, time, stoppingToken), healthFile.RunAsync(stoppingToken) };
         tasks.AddRange(sources.Select(source => source.RunAsync(() => loop.Request(ReconcileReason.SourceChanged), stoppingToken)));
         if (server is not null)
         {
@@ -204,7 +216,8 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
     {
         0 => "the reconcile loop",
         1 => "the drains-file watch",
-        _ when index - 2 < sources.Count => $"the source {sources[index - 2].Name}",
+        2 => "the health state file",
+        _ when index - 3 < sources.Count => $"the source {sources[index - 3].Name}",
         _ => "the metrics endpoint",
     };
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Ipvs.Core.Health;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
@@ -25,6 +26,12 @@ internal sealed class AgentMetrics : IReconcileMetrics
 
     /// <summary>1 when Docker is connected, 0 when not, null when Docker is not a source.</summary>
     public Func<int?> DockerConnected { get; set; } = () => null;
+
+    /// <summary>
+    /// The checked real servers now (the health monitor's snapshot), read at each scrape: a server no longer checked
+    /// has no series from the next scrape on, with no bookkeeping to forget.
+    /// </summary>
+    public Func<IReadOnlyList<(HealthTarget Target, HealthCheck Check, ServerHealth Health)>> HealthTargets { get; set; } = () => [];
 
     public void RecordSuccess(TimeSpan duration, DateTimeOffset at)
     {

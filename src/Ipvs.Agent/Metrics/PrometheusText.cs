@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ipvs.Core.Health;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Planning;
@@ -118,6 +119,36 @@ internal static class PrometheusText
 
         Single(text, "ipvs_agent_last_successful_sync_timestamp_seconds", "gauge", "Unix time of the last successful reconcile pass.",
             metrics.LastSuccess is { } last ? last.ToUnixTimeMilliseconds() / 1000.0 : 0);
+        WriteHealth(text, metrics.HealthTargets());
+    }
+
+    /// <summary>Per checked real server (labels <c>service</c>, <c>server</c> as <c>status</c> writes them) and per service; nothing when nothing is checked.</summary>
+    private static void WriteHealth(StringBuilder text, IReadOnlyList<(HealthTarget Target, HealthCheck Check, ServerHealth Health)> targets)
+    {
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var ordered = targets
+            .Select(entry => (Service: entry.Target.Service.ToString(), Labels: $"service=\"{entry.Target.Service}\",server=\"{entry.Target.Server}\"", entry.Health))
+            .OrderBy(entry => entry.Service, StringComparer.Ordinal).ThenBy(entry => entry.Labels, StringComparer.Ordinal)
+            .ToList();
+        Header(text, "ipvs_agent_health_up", "gauge", "1 when the checked real server is up (serves), 0 when its check has taken it down.");
+        ordered.ForEach(entry => Sample(text, "ipvs_agent_health_up", entry.Labels, entry.Health.Up ? 1 : 0));
+        Header(text, "ipvs_agent_health_consecutive_failures", "gauge", "Checks of the real server failed in a row.");
+        ordered.ForEach(entry => Sample(text, "ipvs_agent_health_consecutive_failures", entry.Labels, entry.Health.ConsecutiveFailures));
+        Header(text, "ipvs_agent_health_check_duration_seconds", "gauge", "Duration of the real server's last check.");
+        foreach (var entry in ordered.Where(entry => entry.Health.Last is not null))
+        {
+            Sample(text, "ipvs_agent_health_check_duration_seconds", entry.Labels, entry.Health.Last!.Duration.TotalSeconds);
+        }
+
+        Header(text, "ipvs_agent_health_servers_up", "gauge", "Checked real servers of the virtual service that are up.");
+        foreach (var service in ordered.GroupBy(entry => entry.Service, StringComparer.Ordinal))
+        {
+            Sample(text, "ipvs_agent_health_servers_up", $"service=\"{service.Key}\"", service.Count(entry => entry.Health.Up));
+        }
     }
 
     private static string BackendLabels(VirtualServiceKey service, RealServerKey server) =>

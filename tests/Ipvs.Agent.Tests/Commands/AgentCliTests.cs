@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Text.Json;
+using Ipvs.Agent.Health;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Tests.Support;
+using Ipvs.Core.Health;
 using Ipvs.Core.Kernel;
 using static Ipvs.Engine.Tests.Support.Services;
 
@@ -251,6 +253,42 @@ public sealed class AgentCliTests : IDisposable
         Assert.Contains("TCP 192.0.2.80:80", error, StringComparison.Ordinal);
         Assert.Contains("left alone", error, StringComparison.Ordinal);
         Assert.Matches(@"-> 10\.1\.1\.3:8080\s+Masq\s+2\s+0\s+0\s+serving", output);
+    }
+
+    [Fact]
+    public async Task Status_HealthSavedByTheDaemon_ShowsItInTheHealthColumnAndJson()
+    {
+        string services = Write("services.yaml", WebService);
+        await Run("apply", "--file", services);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        HealthStateFile.Save(HealthStateFile.PathIn(StateDir),
+            [(new HealthTarget(Tcp("10.99.0.10"), Server("10.1.1.2").Key), HealthCheck.Of(HealthCheckKind.Tcp) with { Interval = TimeSpan.FromMinutes(10) },
+                new ServerHealth(true, now.AddMinutes(-3).AddSeconds(-5), 2, 0, new CheckResult(true, "connected", TimeSpan.FromMilliseconds(2), now)))],
+            now);
+
+        (int exitCode, string output, _) = await Run("status", "--services", services);
+        (_, string json, _) = await Run("status", "--services", services, "--output", "json");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Matches(@"-> 10\.1\.1\.2:8080 .* up 3m \(connected\)", output);
+        using JsonDocument document = JsonDocument.Parse(json);
+        JsonElement server = document.RootElement.GetProperty("services")[0].GetProperty("servers").EnumerateArray().Single(entry => entry.GetProperty("server").GetString() == "10.1.1.2:8080");
+        Assert.True(server.GetProperty("health").GetProperty("up").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Verify_HealthFileUnreadable_WarnsNamingItAndStillVerifies()
+    {
+        string services = Write("services.yaml", WebService);
+        await Run("apply", "--file", services);
+        File.WriteAllText(HealthStateFile.PathIn(StateDir), "not json");
+        _cli.IpvsadmSave = _ => Task.FromResult(_cli.Kernel.ReadTable());
+
+        (int exitCode, string output, string error) = await Run("verify", "--services", services);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.StartsWith("OK", output, StringComparison.Ordinal);
+        Assert.Contains($"{HealthStateFile.PathIn(StateDir)}:1: not valid JSON", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Ipvs.Agent.Metrics;
+using Ipvs.Core.Health;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
@@ -68,5 +69,46 @@ public sealed class PrometheusTextTests
         Assert.Contains("ipvs_agent_errors_total{kind=\"operation\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("ipvs_agent_reconcile_duration_seconds_bucket{le=\"0.005\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("ipvs_agent_last_successful_sync_timestamp_seconds 1700000000\n", text, StringComparison.Ordinal);
+    }
+
+    private static readonly DateTimeOffset At = new(2026, 12, 4, 15, 0, 0, TimeSpan.Zero);
+
+    private static (HealthTarget, HealthCheck, ServerHealth) Checked(string vip, string server, bool up, int failures, double? seconds) =>
+        (new HealthTarget(Tcp(vip), Server(server).Key), HealthCheck.Of(HealthCheckKind.Http),
+            new ServerHealth(up, At, up ? 1 : 0, failures, seconds is { } duration ? new CheckResult(up, "HTTP 200", TimeSpan.FromSeconds(duration), At) : null));
+
+    [Fact]
+    public void Render_CheckedServers_GivesHealthPerServerAndServersUpPerService()
+    {
+        var metrics = new AgentMetrics
+        {
+            HealthTargets = () => [Checked("10.99.0.10", "10.1.1.3", false, 4, 2.0), Checked("10.99.0.10", "10.1.1.2", true, 0, 0.015), Checked("10.99.0.11", "10.1.1.4", true, 0, null)],
+        };
+
+        string text = PrometheusText.Render(metrics);
+
+        const string Second = "service=\"TCP 10.99.0.10:80\",server=\"10.1.1.3:8080\"";
+        const string First = "service=\"TCP 10.99.0.10:80\",server=\"10.1.1.2:8080\"";
+        Assert.Contains("# TYPE ipvs_agent_health_up gauge\n", text, StringComparison.Ordinal);
+        Assert.Contains($"ipvs_agent_health_up{{{First}}} 1\nipvs_agent_health_up{{{Second}}} 0\n", text, StringComparison.Ordinal);
+        Assert.Contains($"ipvs_agent_health_consecutive_failures{{{Second}}} 4\n", text, StringComparison.Ordinal);
+        Assert.Contains($"ipvs_agent_health_check_duration_seconds{{{First}}} 0.015\n", text, StringComparison.Ordinal);
+        Assert.Contains($"ipvs_agent_health_check_duration_seconds{{{Second}}} 2\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("ipvs_agent_health_check_duration_seconds{service=\"TCP 10.99.0.11:80\"", text, StringComparison.Ordinal);
+        Assert.Contains("ipvs_agent_health_servers_up{service=\"TCP 10.99.0.10:80\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("ipvs_agent_health_servers_up{service=\"TCP 10.99.0.11:80\"} 1\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_ServerNoLongerChecked_HasNoSeriesAtTheNextScrape()
+    {
+        List<(HealthTarget, HealthCheck, ServerHealth)> checkedNow = [Checked("10.99.0.10", "10.1.1.2", true, 0, 0.01)];
+        var metrics = new AgentMetrics { HealthTargets = () => checkedNow };
+        Assert.Contains("ipvs_agent_health_up{", PrometheusText.Render(metrics), StringComparison.Ordinal);
+
+        checkedNow = [];
+        string text = PrometheusText.Render(metrics);
+
+        Assert.DoesNotContain("ipvs_agent_health", text, StringComparison.Ordinal);
     }
 }
