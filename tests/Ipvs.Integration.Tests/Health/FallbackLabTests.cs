@@ -64,6 +64,7 @@ public sealed class FallbackLabTests(ITestOutputHelper output) : IDisposable
             weights => weights.WeightOf(fallback) == 1 && weights.WeightOf(Backend(0)) == 0 && weights.WeightOf(Backend(1)) == 0,
             HealthChange, "the fallback at weight 1 beside both killed servers at weight 0");
         HttpClientRun sorry = await HealthBackends.RunHttpClientAsync(network, Vip, 20, TimeSpan.FromSeconds(120));
+        string status = await HealthAgent.StatusShowingAsync(network.Director, _scratch, services, fallback, "fallback", HealthChange);
 
         network.StartServer(0, HealthBackends.HttpServer);
         TimeSpan removed = await KernelWeights.WaitAsync(agent, network.Director, Service,
@@ -74,6 +75,7 @@ public sealed class FallbackLabTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine($"healthy: {KernelWeights.Format(before)}; {healthy}");
         output.WriteLine($"both servers killed: fallback added after {added.TotalSeconds:0.0} s; {sorry}");
+        output.WriteLine($"ipvs-agent status while the fallback served:\n{status}");
         output.WriteLine($"backend0 restarted: fallback removed after {removed.TotalSeconds:0.0} s; kernel: {KernelWeights.Format(recovered)}; {back}");
         output.WriteLine(HealthAgent.HealthLines(agent));
 

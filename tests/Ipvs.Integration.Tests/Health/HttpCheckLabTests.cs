@@ -70,6 +70,9 @@ public sealed class HttpCheckLabTests(ITestOutputHelper output) : IDisposable
             weights => onFailure == "remove" ? weights.WeightOf(Backend(0)) is null : weights.WeightOf(Backend(0)) == 0,
             HealthChange, onFailure == "remove" ? "the killed backend0 removed from the service" : "the killed backend0 at weight 0");
         IReadOnlyDictionary<string, int> whileDown = await KernelWeights.ReadAsync(network.Director, Service);
+        // status lists the kernel's servers: a removed one has no line to show its health on.
+        string? status = onFailure == "remove" ? null
+            : await HealthAgent.StatusShowingAsync(network.Director, _scratch, services, Backend(0), "down ", HealthChange);
         HttpClientRun during = await HealthBackends.RunHttpClientAsync(network, Vip, 200, TimeSpan.FromSeconds(240));
 
         network.StartServer(0, HealthBackends.HttpServer);
@@ -79,6 +82,7 @@ public sealed class HttpCheckLabTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"on-failure {onFailure}; before the kill: {warm}");
         output.WriteLine($"backend0 killed: {(onFailure == "remove" ? "removed" : "at weight 0")} after {down.TotalSeconds:0.0} s ({HealthAgent.Against(down, Interval * (Fall + 1))}, fall x interval + one interval); kernel then: {KernelWeights.Format(whileDown)}");
         output.WriteLine($"client loop after that: {during}");
+        output.WriteLine(status is null ? "(status: the removed server has no line)" : $"ipvs-agent status while backend0 was down:\n{status}");
         output.WriteLine($"backend0 restarted: back at weight 3 after {up.TotalSeconds:0.0} s (rise x interval = {(Interval * Rise).TotalSeconds:0.0} s, plus python's start); then {after}");
         output.WriteLine(HealthAgent.HealthLines(agent));
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using CliWrap.Buffered;
 using Ipvs.Integration.Tests.Agent.Support;
 using Ipvs.Integration.Tests.Support;
 
@@ -18,6 +20,33 @@ internal static class HealthAgent
     /// <summary>The agent's log lines about health (servers going up or down, checks), for the printed figures.</summary>
     public static string HealthLines(AgentProcess agent) =>
         string.Join('\n', agent.Output.Split('\n').Where(line => line.Contains("health", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>
+    /// Runs <c>ipvs-agent status</c> beside the daemon until the line of <paramref name="server"/> contains
+    /// <paramref name="expected"/> (the daemon saves health.json at most once a second); returns the whole output. Fails
+    /// naming what was awaited, for how long, and the last output.
+    /// </summary>
+    public static async Task<string> StatusShowingAsync(LabNamespace director, ScratchDirectory scratch, string services, string server, string expected, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            BufferedCommandResult status = await AgentProcess.RunOnceAsync(director.Name,
+                "status", "--services", services, "--state-dir", scratch.StateDir, "--no-docker", "--allowed-vip-cidr", "10.99.0.0/24");
+            string text = status.StandardOutput + status.StandardError;
+            if (text.Split('\n').Any(line => line.Contains(server, StringComparison.Ordinal) && line.Contains(expected, StringComparison.Ordinal)))
+            {
+                return text;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                Assert.Fail($"ipvs-agent status showing \"{expected}\" on the line of {server}: not seen within {timeout.TotalSeconds:0} s; the last status (exit {status.ExitCode}):\n{text}");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        }
+    }
 
     /// <summary>"met" or "missed", for a figure printed beside its target (never asserted: the lab's speed varies).</summary>
     public static string Against(TimeSpan measured, TimeSpan target) =>
