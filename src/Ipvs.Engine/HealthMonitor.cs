@@ -134,7 +134,7 @@ internal sealed class HealthMonitor : IServerHealthSource, IAsyncDisposable
                     _log.Information(next.Up
                         ? "Health: {Target} is up after {Passes} passed checks ({Detail})"
                         : "Health: {Target} is down after {Failures} failed checks ({Detail})",
-                        watch.Target, next.ConsecutivePasses, next.ConsecutiveFailures, result.Detail);
+                        watch.Target, next.Up ? next.ConsecutivePasses : next.ConsecutiveFailures, result.Detail);
                     _changed();
                 }
 
