@@ -13,9 +13,9 @@ public sealed class FallbackLabTests(ITestOutputHelper output) : IDisposable
     private const string Vip = "10.99.0.10";
     private const string Service = "TCP 10.99.0.10:80";
 
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
 
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(120);
 
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-fallback-");
 

@@ -20,11 +20,11 @@ public sealed class HttpCheckLabTests(ITestOutputHelper output) : IDisposable
 
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    /// <summary>The daemon's start and first pass in a loaded lab (dotnet start alone takes seconds there).</summary>
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
+    /// <summary>The daemon's start, its first pass and the python backends' start in a loaded lab: 40-50 s were seen on a busy host.</summary>
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
 
-    /// <summary>A health change seen in the kernel: 2-4 s is the design; 60 s covers a loaded one-CPU guest many times over.</summary>
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(60);
+    /// <summary>A health change seen in the kernel: 2-4 s is the design, but a restarted python backend took 51 s to answer on a busy host.</summary>
+    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(120);
 
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-http-");
 

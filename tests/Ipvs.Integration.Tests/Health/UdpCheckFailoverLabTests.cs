@@ -19,9 +19,9 @@ public sealed class UdpCheckFailoverLabTests(ITestOutputHelper output) : IDispos
 
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
 
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(120);
 
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-udp-");
 
