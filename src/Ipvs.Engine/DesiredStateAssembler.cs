@@ -1,5 +1,4 @@
 using Ipvs.Core.Desired;
-using Ipvs.Core.Health;
 using Ipvs.Core.Reconciling;
 
 namespace Ipvs.Engine;

@@ -9,7 +9,7 @@ namespace Ipvs.Engine;
 /// <summary>
 /// Runs the active health checks of every checked real server of the desired state and keeps each one's
 /// <see cref="ServerHealth"/>; when a server goes up or down it calls <c>changed</c> (the daemon requests a pass, whose
-/// <see cref="HealthFilter"/> then gives it weight 0, removes it, or brings it back).
+/// <see cref="Core.Reconciling.HealthFilter"/> then gives it weight 0, removes it, or brings it back).
 /// </summary>
 /// <remarks>
 /// Each target has its own loop: wait, take a slot (at most <see cref="HealthMonitorOptions.MaxConcurrentChecks"/>
@@ -131,10 +131,14 @@ internal sealed class HealthMonitor : IServerHealthSource, IAsyncDisposable
                 Checked?.Invoke(watch.Target, watch.Check, next);
                 if (next.Up != previous.Up)
                 {
-                    _log.Information(next.Up
-                        ? "Health: {Target} is up after {Passes} passed checks ({Detail})"
-                        : "Health: {Target} is down after {Failures} failed checks ({Detail})",
-                        watch.Target, next.Up ? next.ConsecutivePasses : next.ConsecutiveFailures, result.Detail);
+                    if (next.Up)
+                    {
+                        _log.Information("Health: {Target} is up after {Passes} passed checks ({Detail})", watch.Target, next.ConsecutivePasses, result.Detail);
+                    }
+                    else
+                    {
+                        _log.Information("Health: {Target} is down after {Failures} failed checks ({Detail})", watch.Target, next.ConsecutiveFailures, result.Detail);
+                    }
                     _changed();
                 }
 

@@ -16,8 +16,9 @@ namespace Ipvs.Agent.Health;
 /// connection can outlive the listener that accepted it).
 /// </summary>
 /// <remarks>
-/// One <see cref="HttpClient"/> for every check, every request with <c>Connection: close</c>: no proxy (the backend is addressed directly), no redirects followed
-/// (a 302 is the answer, as keepalived's HTTP_GET sees it), no cookies, no decompression, and only the headers read.
+/// One <see cref="HttpClient"/> for every check, every request with <c>Connection: close</c>: no proxy (the backend is
+/// addressed directly), no redirects followed (a 302 is the answer, as keepalived's HTTP_GET sees it), no cookies, no
+/// decompression, and only the headers read. The Host header is the check's host, else the URI's <c>address:port</c>.
 /// The check's token is its only timeout.
 /// </remarks>
 internal sealed class HealthProbe : IHealthProbe, IDisposable
@@ -59,15 +60,27 @@ internal sealed class HealthProbe : IHealthProbe, IDisposable
             await socket.ConnectAsync(new IPEndPoint(ip, port), cancellationToken);
             return new ProbeAnswer(true, "connected");
         }
-        catch (SocketException exception) when (!cancellationToken.IsCancellationRequested)
+        catch (SocketException exception)
         {
+            // A failure that races the timeout is the timeout's: the monitor words that one itself.
+            cancellationToken.ThrowIfCancellationRequested();
             return new ProbeAnswer(false, SocketText(exception));
         }
     }
 
     private async Task<ProbeAnswer> GetAsync(HealthCheck check, NetAddress address, ushort port, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, RequestUri(check, address, port))
+        Uri uri;
+        try
+        {
+            uri = RequestUri(check, address, port);
+        }
+        catch (UriFormatException)
+        {
+            return new ProbeAnswer(false, $"'{check.Path}' does not make a valid URI");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -78,7 +91,14 @@ internal sealed class HealthProbe : IHealthProbe, IDisposable
         if (check.Host is { } host)
         {
             // Also the TLS server name: SocketsHttpHandler takes SNI and the name to verify from the Host header.
-            request.Headers.Host = host;
+            try
+            {
+                request.Headers.Host = host;
+            }
+            catch (FormatException)
+            {
+                return new ProbeAnswer(false, $"'{host}' is not a valid Host header");
+            }
         }
 
         request.Options.Set(VerifyKey, check.VerifyCertificate);
@@ -94,8 +114,9 @@ internal sealed class HealthProbe : IHealthProbe, IDisposable
             string expected = check.StatusLow == check.StatusHigh ? $"{check.StatusLow}" : $"{check.StatusLow}-{check.StatusHigh}";
             return new ProbeAnswer(false, $"HTTP {status}, expected {expected}");
         }
-        catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
+        catch (HttpRequestException exception)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             return new ProbeAnswer(false, HttpText(exception, request));
         }
     }

@@ -21,8 +21,9 @@ namespace Ipvs.Agent.Hosting;
 
 /// <summary>
 /// The daemon: sources (static file, Docker) feed the reconcile loop, which keeps the kernel and the VIPs in line;
-/// checked real servers are health-checked, and a server going up or down requests a pass; metrics are served; SIGHUP reloads the config's log level and the services file; on stop the rules stay unless
-/// <c>--cleanup</c> was given, which removes only what the agent owns.
+/// checked real servers are health-checked, and one going up or down requests a pass (its state is saved to
+/// <c>health.json</c> for status and verify); metrics are served; SIGHUP reloads the config's log level and the
+/// services file; on stop the rules stay unless <c>--cleanup</c> was given, which removes only what the agent owns.
 /// </summary>
 internal sealed class AgentService(AgentService.Settings settings, ILogger log, IHostApplicationLifetime lifetime) : BackgroundService
 {
@@ -141,6 +142,9 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         });
         healthLoop = loop;
+
+        // A pass may start or stop checking servers (the monitor tracks each merged state): the file follows at its next save.
+        loop.PassCompleted += _ => healthFile.MarkChanged();
         using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
         {
             signal.Cancel = true;

@@ -36,7 +36,7 @@ public sealed class DesiredService
     /// <summary>The names its declarations gave it (first declaration first, no repeats): what the DNS responder answers.</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>The sorry server: served only while no other real server of the service is (see <see cref="HealthFilter"/>).</summary>
+    /// <summary>The sorry server: served only while no other real server of the service is (see <see cref="Reconciling.HealthFilter"/>).</summary>
     public RealServer? Fallback { get; }
 
     /// <summary>Whether any of its real servers is checked.</summary>

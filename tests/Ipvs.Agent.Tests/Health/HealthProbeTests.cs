@@ -130,6 +130,18 @@ public sealed class HealthProbeTests : IDisposable
         Assert.Equal(1, server.Connections);
     }
 
+    /// <summary>A failure that comes with the timeout is the timeout's (the monitor words it), never an exception of another kind.</summary>
+    [Theory]
+    [InlineData(HealthCheckKind.Tcp)]
+    [InlineData(HealthCheckKind.Http)]
+    public async Task CheckAsync_TokenAlreadyEnded_ThrowsOperationCanceled(HealthCheckKind kind)
+    {
+        using var ended = new CancellationTokenSource();
+        await ended.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _probe.CheckAsync(HealthCheck.Of(kind), Loopback, ClosedPort(), ended.Token));
+    }
+
     [Fact]
     public async Task CheckAsync_HttpsSelfSignedUnverified_Passes()
     {

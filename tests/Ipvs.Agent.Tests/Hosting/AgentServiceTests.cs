@@ -1,4 +1,5 @@
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Health;
 using Ipvs.Agent.Hosting;
 using Ipvs.Agent.Process;
 using Ipvs.Engine.Tests.Support;
@@ -51,6 +52,19 @@ public sealed class AgentServiceTests : IDisposable
 
         Assert.Equal(ExitCodes.Ok, settings.ExitCode);
         Assert.Empty(_log.Messages(LogEventLevel.Fatal));
+    }
+
+    /// <summary>The health state file is saved on stop, even with nothing checked: status and verify then read this run's state, not an older one's.</summary>
+    [Fact]
+    public async Task StopAsync_StopRequested_SavesTheHealthStateFile()
+    {
+        AgentService.Settings settings = Settings(TimeProvider.System);
+        using var service = new AgentService(settings, _log.Logger, _lifetime);
+
+        await service.StartAsync(CancellationToken.None);
+        await service.StopAsync(CancellationToken.None);
+
+        Assert.NotNull(HealthStateFile.Load(HealthStateFile.PathIn(_stateDir)));
     }
 
     public void Dispose() => Directory.Delete(_stateDir, recursive: true);

@@ -1,7 +1,8 @@
 using Ipvs.Core.Desired;
+using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 
-namespace Ipvs.Core.Health;
+namespace Ipvs.Core.Reconciling;
 
 /// <summary>
 /// Health as a rule on the desired state: a checked real server that is down gets weight 0 or is left out (as its
