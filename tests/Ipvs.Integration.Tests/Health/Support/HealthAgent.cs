@@ -17,9 +17,9 @@ internal static class HealthAgent
             "--services", services, "--resync-interval", "5s", "--state-dir", scratch.StateDir,
             "--allowed-vip-cidr", "10.99.0.0/24", "--no-docker", "--metrics-address", "off", .. extra]);
 
-    /// <summary>The agent's log lines about health (servers going up or down, checks), for the printed figures.</summary>
+    /// <summary>The agent's log lines about health ("Health: ... is down", passes for Health), not the test directories named health.</summary>
     public static string HealthLines(AgentProcess agent) =>
-        string.Join('\n', agent.Output.Split('\n').Where(line => line.Contains("health", StringComparison.OrdinalIgnoreCase)));
+        string.Join('\n', agent.Output.Split('\n').Where(line => line.Contains("Health", StringComparison.Ordinal)));
 
     /// <summary>
     /// Runs <c>ipvs-agent status</c> beside the daemon until the line of <paramref name="server"/> contains
