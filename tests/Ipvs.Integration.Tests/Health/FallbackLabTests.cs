@@ -15,7 +15,7 @@ public sealed class FallbackLabTests(ITestOutputHelper output) : IDisposable
 
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
 
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(240);
 
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-fallback-");
 

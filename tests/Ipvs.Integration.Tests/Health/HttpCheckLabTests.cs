@@ -23,8 +23,8 @@ public sealed class HttpCheckLabTests(ITestOutputHelper output) : IDisposable
     /// <summary>The daemon's start, its first pass and the python backends' start in a loaded lab: 40-50 s were seen on a busy host.</summary>
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
 
-    /// <summary>A health change seen in the kernel: 2-4 s is the design, but a restarted python backend took 51 s to answer on a busy host.</summary>
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(120);
+    /// <summary>A health change seen in the kernel: 2-4 s is the design, but a restarted python backend took 51 s and 116 s to be back on a busy host.</summary>
+    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(240);
 
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-http-");
 

@@ -21,7 +21,7 @@ public sealed class UdpCheckFailoverLabTests(ITestOutputHelper output) : IDispos
 
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
 
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(240);
 
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-udp-");
 
