@@ -23,9 +23,11 @@ public sealed class UdpFailoverLabTests(ITestOutputHelper output) : IDisposable
             s.sendto(sys.argv[1].encode(), peer)
         """;
 
-    // From 10.2.2.2:40000 to argv[1]:argv[2], one datagram per 100 ms for at most argv[3] seconds; prints
-    // "<seconds since start> <who answered>" for each answer.
-    private const string Client = """
+    /// <summary>
+    /// From 10.2.2.2:40000 to argv[1]:argv[2], one datagram per 100 ms for at most argv[3] seconds; prints
+    /// "&lt;seconds since start&gt; &lt;who answered&gt;" for each answer (also the health-check UDP test's client).
+    /// </summary>
+    internal const string Client = """
         import socket, sys, time
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("10.2.2.2", 40000))
@@ -139,7 +141,7 @@ public sealed class UdpFailoverLabTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Reads the client's answers until <paramref name="wanted"/> accepts one; null when <paramref name="timeout"/> passes first.</summary>
-    private static async Task<(double At, string Name)?> NextAnswerAsync(Process client, Func<(double At, string Name), bool> wanted, TimeSpan timeout)
+    internal static async Task<(double At, string Name)?> NextAnswerAsync(Process client, Func<(double At, string Name), bool> wanted, TimeSpan timeout)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         deadline.CancelAfter(timeout);

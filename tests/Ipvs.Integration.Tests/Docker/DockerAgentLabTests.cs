@@ -223,6 +223,40 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
         Assert.Equal(Ipv6Container.Name, await GetAsync("http://[fd00:99:ff::10]/", StartingRetries));
     }
 
+    /// <summary>
+    /// Issue 14's label case: a container without a Docker healthcheck, labelled <c>ipvs.hl.check=http:/</c> (1 s
+    /// interval, fall 2, rise 2), whose httpd is stopped with docker exec, goes to weight 0 while the container runs on,
+    /// and serves again once httpd is started again. Times printed, not asserted.
+    /// </summary>
+    [Fact, Step(8)]
+    public async Task Run_LabelledHttpCheckAndHttpdStoppedInTheContainer_WeightZeroThenServingAgain()
+    {
+        SkipWithoutDocker();
+        VirtualServiceKey labelled = Tcp("10.99.0.15", 80);
+        string address = await fixture.Docker.AddressAsync("hc-label", Cancel);
+        await fixture.Agent.EventuallyAsync(async () => ServerOf(await RootTableAsync(), labelled, address)?.Weight == 1, _converge, "hc-label at weight 1 in 10.99.0.15:80");
+        Assert.Equal("hc-label", await GetUntilAsync("http://10.99.0.15/", "hc-label", StartingRetries));
+
+        var clock = Stopwatch.StartNew();
+        await fixture.Docker.ExecAsync("hc-label", "kill $(pidof httpd)", Cancel);
+        await fixture.Agent.EventuallyAsync(async () => ServerOf(await RootTableAsync(), labelled, address)?.Weight == 0, _converge,
+            "hc-label at weight 0 once its httpd was stopped (its labelled HTTP check fails)");
+        TimeSpan down = clock.Elapsed;
+        ContainerInspectResponse running = await fixture.Docker.Client.Containers.InspectContainerAsync("hc-label", Cancel);
+
+        clock.Restart();
+        await fixture.Docker.ExecAsync("hc-label", "httpd -p 80 -h /www", Cancel);
+        await fixture.Agent.EventuallyAsync(async () => ServerOf(await RootTableAsync(), labelled, address)?.Weight == 1, _converge,
+            "hc-label back at weight 1 once its httpd was started again");
+        TimeSpan up = clock.Elapsed;
+        string answer = await GetAsync("http://10.99.0.15/", StartingRetries);
+
+        TestContext.Current.SendDiagnosticMessage($"hc-label: weight 0 {down.TotalSeconds:0.0} s after docker exec stopped httpd (fall 2 x interval 1 s, plus the exec); "
+            + $"weight 1 {up.TotalSeconds:0.0} s after it was started again (rise 2 x interval 1 s, plus the exec)");
+        Assert.True(running.State?.Running == true, "the container must have run on: the check, not a Docker event, took it out");
+        Assert.Equal("hc-label", answer);
+    }
+
     [Fact, Step(8)]
     public async Task Run_TwoNodesOnOneDockerd_IdenticalTablesAndOneKilledLeavesTheOtherFollowing()
     {

@@ -38,6 +38,11 @@ public sealed class DockerAgentFixture : IAsyncLifetime
         new LabContainer("hc-ok", Labels(("ipvs.hc.vip", "10.99.0.11:80")), HealthTest: "test -e /tmp/healthy", HealthStartPeriod: TimeSpan.FromMinutes(30)),
         .. new[] { "rel1", "rel2" }.Select(name => new LabContainer(name, Labels(("ipvs.rel.vip", "10.99.0.13:80")))),
         new LabContainer("bad", Labels(("ipvs.web.vip", "10.99.0.10:80"), ("ipvs.web.weight", "heavy"))),
+        // No Docker healthcheck: the agent checks it by its labels (issue 14). httpd runs in the background, not as PID 1,
+        // so that a test can stop and start it with docker exec while the container keeps running.
+        new LabContainer("hc-label", Labels(("ipvs.hl.vip", "10.99.0.15:80"), ("ipvs.hl.check", "http:/"), ("ipvs.hl.check-interval", "1s"),
+            ("ipvs.hl.check-timeout", "500ms"), ("ipvs.hl.check-fall", "2"), ("ipvs.hl.check-rise", "2")),
+            Command: "echo hc-label > /www/index.html && httpd -p 80 -h /www && exec sleep 2147483647"),
         // busybox-static has no UDP server applet: the test runs one in this container's network namespace.
         new LabContainer("udp1", Labels(("ipvs.dns.vip", "10.99.0.14:53"), ("ipvs.dns.protocol", "udp"))),
     ];
