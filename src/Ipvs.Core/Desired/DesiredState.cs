@@ -12,8 +12,15 @@ public sealed record DesiredRealServer(RealServer Server, DesiredSource Source, 
 /// <summary>A virtual service someone asked for, who asked for it, and its real servers (each with its own source).</summary>
 public sealed class DesiredService
 {
+    private static readonly IReadOnlySet<RealServerKey> EmptyKeys = new HashSet<RealServerKey>();
+
     public DesiredService(
-        VirtualService service, DesiredSource source, IReadOnlyDictionary<RealServerKey, DesiredRealServer> realServers, IReadOnlyList<string>? names = null, RealServer? fallback = null)
+        VirtualService service,
+        DesiredSource source,
+        IReadOnlyDictionary<RealServerKey, DesiredRealServer> realServers,
+        IReadOnlyList<string>? names = null,
+        RealServer? fallback = null,
+        IReadOnlySet<RealServerKey>? removedAtOnce = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(realServers);
@@ -22,6 +29,7 @@ public sealed class DesiredService
         RealServers = realServers;
         Names = names ?? [];
         Fallback = fallback;
+        RemovedAtOnce = removedAtOnce ?? EmptyKeys;
         HasChecks = realServers.Values.Any(server => server.Check is not null);
     }
 
@@ -38,6 +46,12 @@ public sealed class DesiredService
 
     /// <summary>The sorry server: served only while no other real server of the service is (see <see cref="Reconciling.HealthFilter"/>).</summary>
     public RealServer? Fallback { get; }
+
+    /// <summary>
+    /// Real servers left out because their check failed with <c>on-failure: remove</c>: deleted at once, not drained
+    /// (a backend that fails its check has no connections worth waiting for, and a drain would keep it for minutes).
+    /// </summary>
+    public IReadOnlySet<RealServerKey> RemovedAtOnce { get; }
 
     /// <summary>Whether any of its real servers is checked.</summary>
     public bool HasChecks { get; }

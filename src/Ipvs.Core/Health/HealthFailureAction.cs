@@ -5,6 +5,6 @@ public enum HealthFailureAction
 {
     /// <summary>Weight 0: its connections finish, new ones go elsewhere; it keeps its place in the kernel table.</summary>
     Weight0,
-    /// <summary>Left out of the desired state: deleted like a server nobody asks for (UDP at once, TCP after a drain).</summary>
+    /// <summary>Deleted from the kernel at once, without a drain (see <see cref="Desired.DesiredService.RemovedAtOnce"/>), until it is up again.</summary>
     Remove,
 }

@@ -196,7 +196,13 @@ public sealed class Planner
                 plan ??= new ServicePlan(key);
                 foreach (KernelRealServer server in kernel.RealServers.Values)
                 {
-                    if (!desired.RealServers.ContainsKey(server.Key))
+                    if (desired.RemovedAtOnce.Contains(server.Key))
+                    {
+                        _drains.Remove(new DrainKey(key, server.Key));
+                        plan.Deletes.Add(new IpvsOperation(IpvsOperationKind.DeleteServer, kernel.Service, server.Server, null,
+                            "its health check failed (on-failure: remove): deleted at once"));
+                    }
+                    else if (!desired.RealServers.ContainsKey(server.Key))
                     {
                         Retire(plan, kernel.Service, server);
                     }

@@ -38,6 +38,7 @@ public static class HealthFilter
         }
 
         Dictionary<RealServerKey, DesiredRealServer>? kept = null;
+        HashSet<RealServerKey>? removed = null;
         bool anyServes = false;
         foreach ((RealServerKey key, DesiredRealServer server) in service.RealServers)
         {
@@ -48,6 +49,7 @@ public static class HealthFilter
                 if (check.OnFailure == HealthFailureAction.Remove)
                 {
                     kept.Remove(key);
+                    (removed ??= []).Add(key);
                     continue;
                 }
 
@@ -64,6 +66,6 @@ public static class HealthFilter
             kept[fallback.Key] = new DesiredRealServer(fallback, service.Source);
         }
 
-        return kept is null ? service : new DesiredService(service.Service, service.Source, kept, service.Names, service.Fallback);
+        return kept is null ? service : new DesiredService(service.Service, service.Source, kept, service.Names, service.Fallback, removed);
     }
 }

@@ -35,7 +35,7 @@ public static class ManualDrainFilter
             var kept = service.RealServers
                 .Where(server => !parsed.Any(drain => (drain.Service is null || drain.Service == key) && (drain.Server is null || drain.Server == server.Key)))
                 .ToDictionary(pair => pair.Key, pair => pair.Value);
-            services[key] = kept.Count == service.RealServers.Count ? service : new DesiredService(service.Service, service.Source, kept, service.Names, service.Fallback);
+            services[key] = kept.Count == service.RealServers.Count ? service : new DesiredService(service.Service, service.Source, kept, service.Names, service.Fallback, service.RemovedAtOnce);
         }
 
         return new DesiredState(desired.Revision, services);

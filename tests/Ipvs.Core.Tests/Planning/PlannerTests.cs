@@ -1,3 +1,4 @@
+using Ipvs.Core.Desired;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
@@ -127,6 +128,24 @@ public sealed class PlannerTests
         Assert.Equal("not desired; draining 6 connections (weight 0); weight 1 -> 0", operation.Reason);
         Drain drain = Assert.Single(plan.NextOwnership.Drains.Values);
         Assert.Equal(new Drain(Web, B.Key, Now, Now + TimeSpan.FromMinutes(5)), drain);
+    }
+
+    [Fact]
+    public void Plan_ServerRemovedByItsHealthCheck_DeletesItAtOnceDespiteConnections()
+    {
+        DesiredService web = Want((WebService, [A])).Services[Web];
+        var desired = new DesiredState(1, new Dictionary<VirtualServiceKey, DesiredService>
+        {
+            [Web] = new(web.Service, web.Source, web.RealServers, web.Names, removedAtOnce: new HashSet<RealServerKey> { B.Key }),
+        });
+        var ownership = Owning(Web).WithDrain(new Drain(Web, B.Key, Now, Now + TimeSpan.FromMinutes(5)));
+
+        Plan plan = Planner.Plan(desired, Table(InKernel(WebService, (A, default), (B.WithWeight(0), Connections(4, 2)))), ownership, Now);
+
+        IpvsOperation operation = Assert.Single(plan.Operations);
+        Assert.Equal((IpvsOperationKind.DeleteServer, B.Key), (operation.Kind, operation.Server!.Value.Key));
+        Assert.Equal("its health check failed (on-failure: remove): deleted at once", operation.Reason);
+        Assert.Empty(plan.NextOwnership.Drains);
     }
 
     [Fact]

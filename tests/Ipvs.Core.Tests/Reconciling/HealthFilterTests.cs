@@ -45,6 +45,7 @@ public sealed class HealthFilterTests
         DesiredState filtered = HealthFilter.Apply(Declare(Check with { OnFailure = HealthFailureAction.Remove }), Down(First));
 
         Assert.Equal(new Dictionary<RealServerKey, int> { [Second.Key] = 2 }, Weights(filtered));
+        Assert.Equal([First.Key], filtered.Services[Web].RemovedAtOnce);
     }
 
     [Fact]
