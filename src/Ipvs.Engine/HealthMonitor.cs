@@ -202,7 +202,9 @@ internal sealed class HealthMonitor : IServerHealthSource, IAsyncDisposable
 
         await Task.WhenAll(running);
         _stopping.Dispose();
-        _slots.Dispose();
+
+        // _slots is not disposed: a check of a server untracked just before the stop may still release its slot, and a
+        // SemaphoreSlim whose wait handle was never asked for holds nothing to free.
     }
 
     /// <summary>One checked target: its check, its latest health and the loop that checks it.</summary>
