@@ -58,7 +58,7 @@ internal sealed class HealthMonitor : IServerHealthSource, IAsyncDisposable
             }
 
             _tracked = desired;
-            var wanted = new Dictionary<HealthTarget, (HealthCheck Check, RealServerKey Server)>();
+            var wanted = new Dictionary<HealthTarget, HealthCheck>();
             foreach ((VirtualServiceKey key, DesiredService service) in desired.Services)
             {
                 if (!service.HasChecks)
@@ -70,27 +70,27 @@ internal sealed class HealthMonitor : IServerHealthSource, IAsyncDisposable
                 {
                     if (server.Check is { } check)
                     {
-                        wanted[new HealthTarget(key, serverKey)] = (check, serverKey);
+                        wanted[new HealthTarget(key, serverKey)] = check;
                     }
                 }
             }
 
             foreach ((HealthTarget target, Watch watch) in _watches)
             {
-                if (!wanted.TryGetValue(target, out var want) || want.Check != watch.Check)
+                if (!wanted.TryGetValue(target, out HealthCheck? want) || want != watch.Check)
                 {
                     _watches.TryRemove(target, out _);
                     watch.StopWatching();
                 }
             }
 
-            foreach ((HealthTarget target, (HealthCheck check, RealServerKey server)) in wanted)
+            foreach ((HealthTarget target, HealthCheck check) in wanted)
             {
                 if (!_watches.ContainsKey(target))
                 {
                     var watch = new Watch(target, check, ServerHealth.Unchecked(check, _time.GetUtcNow()), _stopping.Token);
                     _watches[target] = watch;
-                    watch.Running = Task.Run(() => WatchAsync(watch, server));
+                    watch.Running = Task.Run(() => WatchAsync(watch));
                 }
             }
         }
@@ -116,7 +116,7 @@ internal sealed class HealthMonitor : IServerHealthSource, IAsyncDisposable
         return (hash % 10_000) / 10_000.0;
     }
 
-    private async Task WatchAsync(Watch watch, RealServerKey server)
+    private async Task WatchAsync(Watch watch)
     {
         CancellationToken stop = watch.Stopping;
         try
@@ -124,7 +124,7 @@ internal sealed class HealthMonitor : IServerHealthSource, IAsyncDisposable
             await Task.Delay(watch.Check.Interval * FirstCheckFraction(watch.Target), _time, stop);
             while (true)
             {
-                CheckResult result = await CheckOnceAsync(watch.Check, server, stop);
+                CheckResult result = await CheckOnceAsync(watch.Check, watch.Target.Server, stop);
                 ServerHealth previous = watch.Health;
                 ServerHealth next = previous.After(result, watch.Check);
                 watch.Health = next;
