@@ -9,18 +9,26 @@ namespace Ipvs.Agent.Reconciliation;
 /// </summary>
 internal static class AtomicFile
 {
-    public static void Write(string path, string content)
+    public static void Write(string path, string content) =>
+        Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(content)), durable: true);
+
+    /// <summary>
+    /// Replaces <paramref name="path"/> with what <paramref name="write"/> puts in the stream. Not
+    /// <paramref name="durable"/> skips both fsyncs: readers still see the old or the new content, but a power loss may
+    /// leave either; for files that only mirror a running daemon (health.json, rewritten every second).
+    /// </summary>
+    public static void Write(string path, Action<Stream> write, bool durable)
     {
+        ArgumentNullException.ThrowIfNull(write);
         string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
         Directory.CreateDirectory(directory);
         string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
             {
-                byte[] bytes = Encoding.UTF8.GetBytes(content);
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
+                write(stream);
+                stream.Flush(flushToDisk: durable);
             }
 
             File.Move(temporary, path, overwrite: true);
@@ -31,7 +39,10 @@ internal static class AtomicFile
             throw;
         }
 
-        SyncDirectory(directory);
+        if (durable)
+        {
+            SyncDirectory(directory);
+        }
     }
 
     /// <summary>Makes the rename itself durable.</summary>

@@ -60,6 +60,21 @@ public sealed class HealthStateFileTests : IDisposable
         Assert.Equal(["health.json"], Directory.GetFiles(_directory).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void Save_ThousandTargets_OneLineFileThatLoadsEveryTarget()
+    {
+        string path = HealthStateFile.PathIn(_directory);
+        (HealthTarget, HealthCheck, ServerHealth)[] targets = [.. Enumerable.Range(0, 1000).Select(index =>
+            Down(new HealthTarget(Tcp("10.99.0.10"), new RealServerKey(NetAddress.Parse($"10.1.{index / 250}.{(index % 250) + 1}"), 8080)), Now))];
+
+        HealthStateFile.Save(path, targets, Now);
+
+        // Written in pieces (the writer is flushed as it goes), compact: a mirror for tools, not for reading by eye.
+        Assert.True(new FileInfo(path).Length > 64 * 1024, $"{new FileInfo(path).Length} bytes");
+        Assert.DoesNotContain('\n', File.ReadAllText(path));
+        Assert.Equal(1000, HealthStateFile.Load(path)!.Targets.Count);
+    }
+
     [Theory]
     [InlineData("\"up\": false", "\"up\": \"no\"", "/x/health.json: target 0: field up: expected true or false")]
     [InlineData("\"server\": \"10.1.1.2:8080\"", "\"server\": \"10.1.1.2\"", "/x/health.json: target 0: field server: \"10.1.1.2\" is not a real server such as 10.1.1.2:8080")]
