@@ -49,9 +49,11 @@ public sealed partial class UnreachableChecksLabTests(ITestOutputHelper output) 
             weights => weights.Count == Unreachable && weights.Values.All(weight => weight == 0), AllChecksFail, $"all {Unreachable} unreachable servers at weight 0 after failing their checks");
         Phase with = await EditAsync(agent, director, file, checks: true, firstWeight: 2 + Edits);
 
-        output.WriteLine($"{Unreachable} checks (tcp, interval 1s, timeout 500ms, fall 2) into a dummy link: all at weight 0 {allDown.TotalSeconds:0.0} s after they were declared");
-        output.WriteLine(without.ToString());
-        output.WriteLine(with.ToString());
+        string figures = $"{Unreachable} checks (tcp, interval 1s, timeout 500ms, fall 2) into a dummy link: all at weight 0 {allDown.TotalSeconds:0.0} s after they were declared\n{without}\n{with}";
+        output.WriteLine(figures);
+
+        // The run's figures also go to the lab log, where the test output is shown only on a failure.
+        Console.Error.WriteLine(figures);
         output.WriteLine(HealthAgent.HealthLines(agent).Split('\n').Length + " agent log lines about health; the first: "
             + HealthAgent.HealthLines(agent).Split('\n').FirstOrDefault());
         Assert.True(without.Passes.Count > 0 && with.Passes.Count > 0,
