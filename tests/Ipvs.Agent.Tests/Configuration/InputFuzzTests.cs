@@ -1,11 +1,14 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Health;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.StaticServices;
+using Ipvs.Agent.Tests.Health;
 using Ipvs.Agent.Tests.Reconciliation;
 using Ipvs.Agent.Tests.Support;
 using Ipvs.Core.Draining;
+using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using static Ipvs.Engine.Tests.Support.Services;
 
@@ -72,8 +75,11 @@ public sealed partial class InputFuzzTests : IDisposable
     private static string JournalSeed()
     {
         DateTimeOffset now = new(2026, 12, 4, 3, 0, 0, TimeSpan.Zero);
+        // With a pending creation (the write-ahead part, every configuration field set), so mutations reach its reader too.
+        VirtualService pending = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Udp, NetAddress.Parse("10.99.0.11"), 5060), "sh") with { Flags = ServiceFlags.Persistent, TimeoutSeconds = 60, NetmaskPrefix = 24, PersistenceEngine = "sip" };
         OwnershipRecord record = OwnershipRecord.Empty.WithService(Tcp("10.99.0.10")).WithService(KeyText.ParseServiceKey("FWM 7 IPv6"))
-            .WithDrain(new DrainPolicy(TimeSpan.FromMinutes(5)).Start(Tcp("10.99.0.10"), Server("10.1.1.2").Key, now));
+            .WithDrain(new DrainPolicy(TimeSpan.FromMinutes(5)).Start(Tcp("10.99.0.10"), Server("10.1.1.2").Key, now))
+            .WithPending([pending]);
         return OwnershipJournal.Serialize(record);
     }
 
@@ -157,6 +163,25 @@ public sealed partial class InputFuzzTests : IDisposable
         }
     }
 
+    private static string HealthSeed() => HealthStateFile.Serialize(
+        [HealthStateFileTests.Down(HealthStateFileTests.Web, new DateTimeOffset(2026, 12, 4, 15, 0, 0, TimeSpan.Zero)),
+         HealthStateFileTests.Unchecked(HealthStateFileTests.WebV6, new DateTimeOffset(2026, 12, 4, 15, 0, 0, TimeSpan.Zero))],
+        new DateTimeOffset(2026, 12, 4, 15, 0, 1, TimeSpan.Zero));
+
+    private static bool ParseHealth(string json)
+    {
+        try
+        {
+            _ = HealthStateFile.Parse("/state/health.json", json);
+            return true;
+        }
+        catch (FormatException exception)
+        {
+            Assert.StartsWith("/state/health.json", exception.Message, StringComparison.Ordinal);
+            return false;
+        }
+    }
+
     private static bool ParseDrains(string json)
     {
         try
@@ -184,11 +209,16 @@ public sealed partial class InputFuzzTests : IDisposable
     public void DrainsFile_MutatedInputs_ReadOrClearError() => Fuzz("drains", DrainsSeed, ParseDrains);
 
     [Fact]
+    public void HealthFile_MutatedInputs_ReadOrClearError() => Fuzz("health", HealthSeed(), ParseHealth);
+
+    [Fact]
     public void Seeds_AreGoodFiles()
     {
         Assert.NotNull(LoadConfig(ConfigSeed));
         Assert.True(StaticServicesFile.Parse("services.yaml", ServicesSeed).IsValid);
         Assert.Equal(2, OwnershipJournal.Deserialize(JournalSeed()).Services.Count);
+        Assert.Single(OwnershipJournal.Deserialize(JournalSeed()).Pending);
+        Assert.Equal(2, HealthStateFile.Parse("/state/health.json", HealthSeed()).Targets.Count);
         Assert.Equal(3, ManualDrainStore.ParseFile("drains.json", DrainsSeed).Count);
     }
 
@@ -256,6 +286,7 @@ public sealed partial class InputFuzzTests : IDisposable
 
         Assert.StartsWith("/state/drains.json", Assert.Throws<FormatException>(() => ManualDrainStore.ParseFile("/state/drains.json", json)).Message, StringComparison.Ordinal);
         Assert.StartsWith("Ownership journal", Assert.Throws<FormatException>(() => OwnershipJournal.Deserialize(json)).Message, StringComparison.Ordinal);
+        Assert.StartsWith("/state/health.json", Assert.Throws<FormatException>(() => HealthStateFile.Parse("/state/health.json", json)).Message, StringComparison.Ordinal);
     }
 
     /// <summary>A FIFO would block the open until a writer comes, /dev/zero never ends, a directory is no file: each is refused by name.</summary>
