@@ -149,52 +149,31 @@ public sealed partial class InputFuzzTests : IDisposable
         return result.IsValid;
     }
 
-    private static bool ParseJournal(string json)
+    /// <summary>True when <paramref name="read"/> read the input; false when it refused it with an error that starts by naming the file.</summary>
+    private static bool ReadOrErrorNaming(string file, Action read)
     {
         try
         {
-            _ = OwnershipJournal.Deserialize(json);
+            read();
             return true;
         }
         catch (FormatException exception)
         {
-            Assert.StartsWith("Ownership journal", exception.Message, StringComparison.Ordinal);
+            Assert.StartsWith(file, exception.Message, StringComparison.Ordinal);
             return false;
         }
     }
+
+    private static bool ParseJournal(string json) => ReadOrErrorNaming("Ownership journal", () => OwnershipJournal.Deserialize(json));
 
     private static string HealthSeed() => HealthStateFile.Serialize(
         [HealthStateFileTests.Down(HealthStateFileTests.Web, new DateTimeOffset(2026, 12, 4, 15, 0, 0, TimeSpan.Zero)),
          HealthStateFileTests.Unchecked(HealthStateFileTests.WebV6, new DateTimeOffset(2026, 12, 4, 15, 0, 0, TimeSpan.Zero))],
         new DateTimeOffset(2026, 12, 4, 15, 0, 1, TimeSpan.Zero));
 
-    private static bool ParseHealth(string json)
-    {
-        try
-        {
-            _ = HealthStateFile.Parse("/state/health.json", json);
-            return true;
-        }
-        catch (FormatException exception)
-        {
-            Assert.StartsWith("/state/health.json", exception.Message, StringComparison.Ordinal);
-            return false;
-        }
-    }
+    private static bool ParseHealth(string json) => ReadOrErrorNaming("/state/health.json", () => HealthStateFile.Parse("/state/health.json", json));
 
-    private static bool ParseDrains(string json)
-    {
-        try
-        {
-            _ = ManualDrainStore.ParseFile("/state/drains.json", json);
-            return true;
-        }
-        catch (FormatException exception)
-        {
-            Assert.StartsWith("/state/drains.json", exception.Message, StringComparison.Ordinal);
-            return false;
-        }
-    }
+    private static bool ParseDrains(string json) => ReadOrErrorNaming("/state/drains.json", () => ManualDrainStore.ParseFile("/state/drains.json", json));
 
     [Fact]
     public void ConfigFile_MutatedInputs_ReadOrClearError() => Fuzz("config", ConfigSeed, yaml => LoadConfig(yaml) is not null);
