@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Ipvs.Agent.Native;
 
 namespace Ipvs.Agent.Configuration;
@@ -25,6 +26,24 @@ internal static class InputFile
     public const long HealthLimit = 64L << 20;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Parses the text of a JSON file the agent reads (drains, health state), nested at most 8 deep: no input can
+    /// overflow the stack.
+    /// </summary>
+    /// <exception cref="FormatException">Not valid JSON; the message names the file and the line.</exception>
+    public static JsonDocument ParseJson(string path, string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException exception)
+        {
+            throw new FormatException($"{path}:{(exception.LineNumber ?? 0) + 1}: not valid JSON: {exception.Message}", exception);
+        }
+    }
 
     /// <summary>The file's text.</summary>
     /// <exception cref="FormatException">Not a regular file, larger than <paramref name="limit"/> bytes, or not UTF-8; the message names the file.</exception>

@@ -111,18 +111,7 @@ internal static class HealthStateFile
     /// <exception cref="FormatException">Naming <paramref name="path"/>, the entry and the field.</exception>
     public static HealthState Parse(string path, string json)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException exception)
-        {
-            throw new FormatException($"{path}:{(exception.LineNumber ?? 0) + 1}: not valid JSON: {exception.Message}", exception);
-        }
-
-        using (document)
+        using (JsonDocument document = InputFile.ParseJson(path, json))
         {
             JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

@@ -61,18 +61,7 @@ internal sealed class ManualDrainStore(string stateDirectory) : IManualDrainSour
     /// <exception cref="FormatException">Naming <paramref name="path"/>, the entry's index and line, the field and the value.</exception>
     public static IReadOnlyList<ManualDrain> ParseFile(string path, string json)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException exception)
-        {
-            throw new FormatException($"{path}:{(exception.LineNumber ?? 0) + 1}: not valid JSON: {exception.Message}", exception);
-        }
-
-        using (document)
+        using (JsonDocument document = InputFile.ParseJson(path, json))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
