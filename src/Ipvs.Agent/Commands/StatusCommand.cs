@@ -73,7 +73,9 @@ internal static class StatusCommand
     internal static void Write(TextWriter output, bool json, KernelTable table, DesiredState desired, OwnershipRecord ownership,
         IReadOnlyList<ManualDrain> manual, IpvsTimeouts? timeouts, HealthState? health, DateTimeOffset now)
     {
-        List<ServiceRow> rows = [.. table.OrderedServices.Select(service => Row(service, desired, ownership, health, now))];
+        // Once for the file, not per server: staleness looks at every target's interval.
+        bool stale = health?.IsStale(now) ?? false;
+        List<ServiceRow> rows = [.. table.OrderedServices.Select(service => Row(service, desired, ownership, health, stale, now))];
         if (json)
         {
             WriteJson(output, rows, manual, timeouts);
@@ -94,7 +96,7 @@ internal static class StatusCommand
 
     private sealed record ServiceRow(KernelService Service, string Owner, DesiredSource? Source, IReadOnlyList<ServerRow> Servers, IReadOnlyList<string>? Names = null);
 
-    private static ServiceRow Row(KernelService service, DesiredState desired, OwnershipRecord ownership, HealthState? health, DateTimeOffset now)
+    private static ServiceRow Row(KernelService service, DesiredState desired, OwnershipRecord ownership, HealthState? health, bool stale, DateTimeOffset now)
     {
         bool owned = ownership.Owns(service.Key);
         desired.Services.TryGetValue(service.Key, out DesiredService? wanted);
@@ -105,7 +107,7 @@ internal static class StatusCommand
                 : ownership.Drains.TryGetValue(new DrainKey(service.Key, server.Key), out Drain? drain) ? $"draining until {drain.Deadline.ToString("u", CultureInfo.InvariantCulture)}"
                 : server.Server.Weight == 0 ? "weight 0"
                 : "serving";
-            return new ServerRow(server, state, wantedServer?.Source, Health(service.Key, server.Key, wanted, wantedServer, health, now));
+            return new ServerRow(server, state, wantedServer?.Source, Health(service.Key, server.Key, wanted, wantedServer, health, stale, now));
         }).ToList();
         return new ServiceRow(service, owned ? "owned" : "foreign", wanted?.Source, servers, service.Key.IsFirewallMark ? null : wanted?.Names);
     }
@@ -114,7 +116,7 @@ internal static class StatusCommand
     /// The health of a real server the daemon checks (its saved state, or "not checked yet" when the declarations check it
     /// and the daemon has saved nothing of it), or of the service's fallback; null for a server nobody checks.
     /// </summary>
-    private static HealthCell? Health(VirtualServiceKey service, RealServerKey server, DesiredService? wanted, DesiredRealServer? wantedServer, HealthState? health, DateTimeOffset now)
+    private static HealthCell? Health(VirtualServiceKey service, RealServerKey server, DesiredService? wanted, DesiredRealServer? wantedServer, HealthState? health, bool stale, DateTimeOffset now)
     {
         if (wanted?.Fallback?.Key == server && wantedServer is null)
         {
@@ -123,7 +125,6 @@ internal static class StatusCommand
 
         if (health?.Targets.GetValueOrDefault(new HealthTarget(service, server)) is { } saved)
         {
-            bool stale = health.IsStale(now);
             return new HealthCell(stale ? HealthText.Stale(health.WrittenAt, now) : HealthText.Describe(saved.Health, now), saved.Health, stale, false);
         }
 
