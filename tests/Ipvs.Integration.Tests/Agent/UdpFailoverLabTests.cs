@@ -13,8 +13,8 @@ namespace Ipvs.Integration.Tests.Agent;
 /// </summary>
 public sealed class UdpFailoverLabTests(ITestOutputHelper output) : IDisposable
 {
-    // Answers every datagram with its name (argv[1]).
-    private const string EchoServer = """
+    /// <summary>Answers every datagram to port 5300 with its name (argv[1]) (also the UDP backend of the health-check tests).</summary>
+    internal const string EchoServer = """
         import socket, sys
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("0.0.0.0", 5300))

@@ -13,10 +13,6 @@ public sealed class FallbackLabTests(ITestOutputHelper output) : IDisposable
     private const string Vip = "10.99.0.10";
     private const string Service = "TCP 10.99.0.10:80";
 
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
-
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(240);
-
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-fallback-");
 
     private static string Backend(int index) => $"{DirectorNetwork.BackendAddress(index)}:8080";
@@ -50,8 +46,8 @@ public sealed class FallbackLabTests(ITestOutputHelper output) : IDisposable
 
             """);
         await using AgentProcess agent = HealthAgent.Start(network.Director, _scratch, services);
-        await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 1 && weights.WeightOf(Backend(1)) == 1, Converge, "both servers at weight 1");
-        HttpClientRun healthy = await HealthBackends.WaitForAnswersAsync(network, Vip, ["backend0", "backend1"], Converge);
+        await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 1 && weights.WeightOf(Backend(1)) == 1, HealthAgent.Converge, "both servers at weight 1");
+        HttpClientRun healthy = await HealthBackends.WaitForAnswersAsync(network, Vip, ["backend0", "backend1"], HealthAgent.Converge);
         IReadOnlyDictionary<string, int> before = await KernelWeights.ReadAsync(network.Director, Service);
 
         foreach (Process server in servers)
@@ -62,14 +58,14 @@ public sealed class FallbackLabTests(ITestOutputHelper output) : IDisposable
 
         TimeSpan added = await KernelWeights.WaitAsync(agent, network.Director, Service,
             weights => weights.WeightOf(fallback) == 1 && weights.WeightOf(Backend(0)) == 0 && weights.WeightOf(Backend(1)) == 0,
-            HealthChange, "the fallback at weight 1 beside both killed servers at weight 0");
+            HealthAgent.HealthChange, "the fallback at weight 1 beside both killed servers at weight 0");
         HttpClientRun sorry = await HealthBackends.RunHttpClientAsync(network, Vip, 20, TimeSpan.FromSeconds(120));
-        string status = await HealthAgent.StatusShowingAsync(network.Director, _scratch, services, fallback, "fallback", HealthChange);
+        string status = await HealthAgent.StatusShowingAsync(network.Director, _scratch, services, fallback, "fallback", HealthAgent.HealthChange);
 
         network.StartServer(0, HealthBackends.HttpServer);
         TimeSpan removed = await KernelWeights.WaitAsync(agent, network.Director, Service,
             weights => weights.WeightOf(Backend(0)) == 1 && weights.WeightOf(fallback) is null,
-            HealthChange, "backend0 (restarted) back at weight 1 and the fallback removed");
+            HealthAgent.HealthChange, "backend0 (restarted) back at weight 1 and the fallback removed");
         IReadOnlyDictionary<string, int> recovered = await KernelWeights.ReadAsync(network.Director, Service);
         HttpClientRun back = await HealthBackends.RunHttpClientAsync(network, Vip, 20, TimeSpan.FromSeconds(120));
 

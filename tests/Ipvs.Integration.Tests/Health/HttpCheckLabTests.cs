@@ -20,12 +20,6 @@ public sealed class HttpCheckLabTests(ITestOutputHelper output) : IDisposable
 
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    /// <summary>The daemon's start, its first pass and the python backends' start in a loaded lab: 40-50 s were seen on a busy host.</summary>
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
-
-    /// <summary>A health change seen in the kernel: 2-4 s is the design, but a restarted python backend took 51 s and 116 s to be back on a busy host.</summary>
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(240);
-
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-http-");
 
     private static string Backend(int index) => $"{DirectorNetwork.BackendAddress(index)}:8080";
@@ -60,23 +54,23 @@ public sealed class HttpCheckLabTests(ITestOutputHelper output) : IDisposable
 
             """);
         await using AgentProcess agent = HealthAgent.Start(network.Director, _scratch, services);
-        await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 3 && weights.WeightOf(Backend(1)) == 1, Converge, "both backends at their weights");
-        HttpClientRun warm = await HealthBackends.WaitForAnswersAsync(network, Vip, ["backend0", "backend1"], Converge);
-        await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 3 && weights.WeightOf(Backend(1)) == 1, Converge, "both backends at their weights once both answer");
+        await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 3 && weights.WeightOf(Backend(1)) == 1, HealthAgent.Converge, "both backends at their weights");
+        HttpClientRun warm = await HealthBackends.WaitForAnswersAsync(network, Vip, ["backend0", "backend1"], HealthAgent.Converge);
+        await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 3 && weights.WeightOf(Backend(1)) == 1, HealthAgent.Converge, "both backends at their weights once both answer");
 
         killed.Kill();
         await killed.WaitForExitAsync(TestContext.Current.CancellationToken);
         TimeSpan down = await KernelWeights.WaitAsync(agent, network.Director, Service,
             weights => onFailure == "remove" ? weights.WeightOf(Backend(0)) is null : weights.WeightOf(Backend(0)) == 0,
-            HealthChange, onFailure == "remove" ? "the killed backend0 removed from the service" : "the killed backend0 at weight 0");
+            HealthAgent.HealthChange, onFailure == "remove" ? "the killed backend0 removed from the service" : "the killed backend0 at weight 0");
         IReadOnlyDictionary<string, int> whileDown = await KernelWeights.ReadAsync(network.Director, Service);
         // status lists the kernel's servers: a removed one has no line to show its health on.
         string? status = onFailure == "remove" ? null
-            : await HealthAgent.StatusShowingAsync(network.Director, _scratch, services, Backend(0), "down ", HealthChange);
+            : await HealthAgent.StatusShowingAsync(network.Director, _scratch, services, Backend(0), "down ", HealthAgent.HealthChange);
         HttpClientRun during = await HealthBackends.RunHttpClientAsync(network, Vip, 200, TimeSpan.FromSeconds(240));
 
         network.StartServer(0, HealthBackends.HttpServer);
-        TimeSpan up = await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 3, HealthChange, "the restarted backend0 back at weight 3");
+        TimeSpan up = await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 3, HealthAgent.HealthChange, "the restarted backend0 back at weight 3");
         HttpClientRun after = await HealthBackends.RunHttpClientAsync(network, Vip, 20, TimeSpan.FromSeconds(120));
 
         output.WriteLine($"on-failure {onFailure}; before the kill: {warm}");
@@ -127,10 +121,10 @@ public sealed class HttpCheckLabTests(ITestOutputHelper output) : IDisposable
             """);
         const string TcpService = "TCP 10.99.0.11:80";
         await using AgentProcess agent = HealthAgent.Start(network.Director, _scratch, services);
-        await KernelWeights.WaitAsync(agent, network.Director, TcpService, weights => weights.ContainsKey(Backend(0)), Converge, "the tcp-checked service with its server");
+        await KernelWeights.WaitAsync(agent, network.Director, TcpService, weights => weights.ContainsKey(Backend(0)), HealthAgent.Converge, "the tcp-checked service with its server");
 
-        TimeSpan httpDown = await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 0, HealthChange, "the HTTP-checked server at weight 0 (its port never answers HTTP)");
-        TimeSpan tcpUp = await KernelWeights.WaitAsync(agent, network.Director, TcpService, weights => weights.WeightOf(Backend(0)) == 1, HealthChange, "the TCP-checked server (start: down) at weight 1 (its port accepts)");
+        TimeSpan httpDown = await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 0, HealthAgent.HealthChange, "the HTTP-checked server at weight 0 (its port never answers HTTP)");
+        TimeSpan tcpUp = await KernelWeights.WaitAsync(agent, network.Director, TcpService, weights => weights.WeightOf(Backend(0)) == 1, HealthAgent.HealthChange, "the TCP-checked server (start: down) at weight 1 (its port accepts)");
 
         // Several more rounds of both checks: neither flips back.
         await Task.Delay(Interval * 3 * (Fall + Rise), TestContext.Current.CancellationToken);

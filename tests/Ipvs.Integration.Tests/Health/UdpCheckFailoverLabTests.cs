@@ -19,10 +19,6 @@ public sealed class UdpCheckFailoverLabTests(ITestOutputHelper output) : IDispos
 
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
-
-    private static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(240);
-
     private readonly ScratchDirectory _scratch = new("ipvs-agent-health-udp-");
 
     private static string Backend(int index) => $"{DirectorNetwork.BackendAddress(index)}:5300";
@@ -53,28 +49,28 @@ public sealed class UdpCheckFailoverLabTests(ITestOutputHelper output) : IDispos
 
             """);
         await using AgentProcess agent = HealthAgent.Start(network.Director, _scratch, services);
-        await agent.EventuallyAsync(async () => (await network.Director.RunAsync("ip", "-o", "addr", "show")).Contains("10.99.0.10/32", StringComparison.Ordinal), Converge, "the VIP 10.99.0.10 on the director");
-        await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 1 && weights.WeightOf(Backend(1)) == 1, Converge, "both UDP servers in the service");
+        await agent.EventuallyAsync(async () => (await network.Director.RunAsync("ip", "-o", "addr", "show")).Contains("10.99.0.10/32", StringComparison.Ordinal), HealthAgent.Converge, "the VIP 10.99.0.10 on the director");
+        await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 1 && weights.WeightOf(Backend(1)) == 1, HealthAgent.Converge, "both UDP servers in the service");
 
         using Process client = DirectorNetwork.StartPython(network.Client.Name, UdpFailoverLabTests.Client, "10.99.0.10", "53", "300");
         try
         {
-            _ = await UdpFailoverLabTests.NextAnswerAsync(client, _ => true, Converge)
-                ?? throw new InvalidOperationException($"the client got no answer within {Converge.TotalSeconds:0} s; kernel: {KernelWeights.Format(await KernelWeights.ReadAsync(network.Director, Service))}");
+            _ = await UdpFailoverLabTests.NextAnswerAsync(client, _ => true, HealthAgent.Converge)
+                ?? throw new InvalidOperationException($"the client got no answer within {HealthAgent.Converge.TotalSeconds:0} s; kernel: {KernelWeights.Format(await KernelWeights.ReadAsync(network.Director, Service))}");
             // The python backends may have started after their first checks (then removed and risen again): wait for
             // both in the service, then take as the flow's server the first answer read after 1.5 s of reading (the
             // buffered ones are read at once, a live one comes every 100 ms). The reader is never cancelled mid-line.
-            await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 1 && weights.WeightOf(Backend(1)) == 1, Converge, "both UDP servers in the service once the client is answered");
+            await KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(0)) == 1 && weights.WeightOf(Backend(1)) == 1, HealthAgent.Converge, "both UDP servers in the service once the client is answered");
             var reading = Stopwatch.StartNew();
-            (double lastAt, string answering) = await UdpFailoverLabTests.NextAnswerAsync(client, _ => reading.Elapsed > TimeSpan.FromSeconds(1.5), Converge)
-                ?? throw new InvalidOperationException($"the client was answered before, and then not for {Converge.TotalSeconds:0} s; kernel: {KernelWeights.Format(await KernelWeights.ReadAsync(network.Director, Service))}");
+            (double lastAt, string answering) = await UdpFailoverLabTests.NextAnswerAsync(client, _ => reading.Elapsed > TimeSpan.FromSeconds(1.5), HealthAgent.Converge)
+                ?? throw new InvalidOperationException($"the client was answered before, and then not for {HealthAgent.Converge.TotalSeconds:0} s; kernel: {KernelWeights.Format(await KernelWeights.ReadAsync(network.Director, Service))}");
             int failing = answering == "backend0" ? 0 : 1;
             string other = failing == 0 ? "backend1" : "backend0";
 
             var clock = Stopwatch.StartNew();
             servers[failing].Kill();
-            Task<TimeSpan> removal = KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(failing)) is null, HealthChange, $"{answering} (killed) removed from the service");
-            (double At, string Name)? moved = await UdpFailoverLabTests.NextAnswerAsync(client, answer => answer.Name == other, HealthChange);
+            Task<TimeSpan> removal = KernelWeights.WaitAsync(agent, network.Director, Service, weights => weights.WeightOf(Backend(failing)) is null, HealthAgent.HealthChange, $"{answering} (killed) removed from the service");
+            (double At, string Name)? moved = await UdpFailoverLabTests.NextAnswerAsync(client, answer => answer.Name == other, HealthAgent.HealthChange);
             TimeSpan failover = clock.Elapsed;
             TimeSpan detected = await removal;
 
@@ -84,10 +80,10 @@ public sealed class UdpCheckFailoverLabTests(ITestOutputHelper output) : IDispos
             output.WriteLine(moved is { } answer
                 ? $"failover: {other} answered {failover.TotalSeconds:0.00} s after the kill (client time {answer.At:0.000} s), {afterRemoval.TotalSeconds:0.00} s after the removal was seen ({HealthAgent.Against(afterRemoval, TimeSpan.FromSeconds(1))}); "
                     + $"total against 1 s + fall x interval: {HealthAgent.Against(failover, TimeSpan.FromSeconds(1) + (Interval * Fall))}"
-                : $"failover: {other} did not answer within {HealthChange.TotalSeconds:0} s");
+                : $"failover: {other} did not answer within {HealthAgent.HealthChange.TotalSeconds:0} s");
             output.WriteLine(HealthAgent.HealthLines(agent));
             output.WriteLine(string.Join('\n', agent.Output.Split('\n').Where(line => line.Contains("conntrack", StringComparison.Ordinal))));
-            Assert.True(moved is not null, $"the client was not answered by {other} within {HealthChange.TotalSeconds:0} s of killing {answering}. Agent:\n{agent.Output}");
+            Assert.True(moved is not null, $"the client was not answered by {other} within {HealthAgent.HealthChange.TotalSeconds:0} s of killing {answering}. Agent:\n{agent.Output}");
         }
         finally
         {

@@ -8,6 +8,12 @@ namespace Ipvs.Integration.Tests.Health.Support;
 /// <summary>The daemon as the health-check lab tests run it: a static services file, no Docker, VIPs in 10.99.0.0/24.</summary>
 internal static class HealthAgent
 {
+    /// <summary>The daemon's start, its first pass and the python backends' start in a loaded lab: 40-50 s were seen on a busy host.</summary>
+    public static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
+
+    /// <summary>A health change seen in the kernel: 2-4 s is the design, but a restarted python backend took 51 s and 116 s to be back on a busy host.</summary>
+    public static readonly TimeSpan HealthChange = TimeSpan.FromSeconds(240);
+
     /// <summary>
     /// Starts <c>ipvs-agent run</c> in <paramref name="director"/>. The resync is 5 s, not 1 s: a check that changes a
     /// server's health asks for a pass itself, and a one-CPU guest has better things to do than re-read the table.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Ipvs.Integration.Tests.Agent;
 using Ipvs.Integration.Tests.Agent.Support;
 
 namespace Ipvs.Integration.Tests.Health.Support;
@@ -38,12 +39,12 @@ internal static class HealthBackends
         """;
 
     /// <summary>
-    /// UDP echo on 5300 answering each datagram with the backend's name (argv[1]), and beside it a TCP listener on 9000
+    /// The UDP failover test's echo on 5300 (answers each datagram with the backend's name, argv[1]), and beside it a TCP listener on 9000
     /// that only accepts, for a TCP health check (checks are TCP or HTTP; the UDP service itself cannot be checked).
     /// One process: killing it stops both, as a crashed daemon would.
     /// </summary>
     public const string UdpEchoWithCheckPort = """
-        import socket, sys, threading
+        import socket, threading
         def accept():
             t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             t.bind(("0.0.0.0", 9000)); t.listen(16)
@@ -51,12 +52,7 @@ internal static class HealthBackends
                 c, _ = t.accept()
                 c.close()
         threading.Thread(target=accept, daemon=True).start()
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("0.0.0.0", 5300))
-        while True:
-            _, peer = s.recvfrom(100)
-            s.sendto(sys.argv[1].encode(), peer)
-        """;
+        """ + "\n" + UdpFailoverLabTests.EchoServer;
 
     /// <summary>
     /// argv[2] HTTP GETs to http://argv[1]/, one new connection each, for at most argv[3] seconds; prints one line:
