@@ -3,17 +3,23 @@ using Microsoft.Extensions.Time.Testing;
 namespace Ipvs.Engine.Tests.Support;
 
 /// <summary>
-/// Fake time that also knows how many of its timers are armed. A loop that has armed a timer is waiting; moving time
-/// only then keeps every gap a test measures exact however slowly the machine runs the loop between two waits.
+/// Fake time that also knows how many of its timers are armed, and how many were ever created. A loop that has armed a
+/// timer is waiting; moving time only then keeps every gap a test measures exact however slowly the machine runs the
+/// loop between two waits. (Shared with the Docker source's tests.)
 /// </summary>
 internal sealed class ObservedTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
     private int _armed;
+    private int _created;
 
     public int ArmedTimers => Volatile.Read(ref _armed);
 
+    /// <summary>Timers created so far: a loop that creates one after acting on an input has acted on it.</summary>
+    public int CreatedTimers => Volatile.Read(ref _created);
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        Interlocked.Increment(ref _created);
         var observed = new ObservedTimer(this);
         observed.Inner = base.CreateTimer(observed.Fire, (callback, state), dueTime, period);
         observed.Arm(dueTime, period);
