@@ -25,21 +25,30 @@ internal static class OneShot
             : throw new CommandFailedException(ExitCodes.UsageOrConfig, $"{path}: rejected, nothing changed:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", result.Errors));
     }
 
+    /// <summary>
+    /// How long a verb waits for Docker's one list: a list and an inspect per labelled container took over 5 s in the
+    /// one-CPU lab with the host busy, and a verb that gave up then answered without what Docker declares.
+    /// </summary>
+    private static readonly TimeSpan DockerReadTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Docker's declarations now (one list), or null with a note when Docker does not answer in time.</summary>
     public static async Task<IDesiredSource?> ReadDockerAsync(AgentOptions options, TextWriter notes, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(notes);
         try
         {
             using var api = new DockerEngineApi(options.DockerConnection, options.SwarmManagerConnection);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            timeout.CancelAfter(DockerReadTimeout);
             DockerInventory inventory = await api.ListAsync(timeout.Token);
             DockerDeclarations declarations = DockerDeclarationsBuilder.Build(inventory, new DiscoveryOptions(options.OwnershipPolicy, options.NodeAddress));
             return new FixedSource(DockerDesiredSource.SourceName, DockerDesiredSource.ToSourceSnapshot(declarations));
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            await notes.WriteLineAsync($"note: Docker not read ({exception.Message}); use --no-docker to skip it");
+            string why = exception is OperationCanceledException ? $"no answer within {DockerReadTimeout.TotalSeconds:0} s" : exception.Message;
+            await notes.WriteLineAsync($"note: Docker not read ({why}); use --no-docker to skip it");
             return null;
         }
     }

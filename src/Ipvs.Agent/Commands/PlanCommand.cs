@@ -5,6 +5,7 @@ using Ipvs.Agent.Logging;
 using Ipvs.Agent.Metrics;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
+using Ipvs.Agent.ServiceNames;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Planning;
 using Ipvs.Core.Reconciling;
@@ -21,7 +22,7 @@ internal static class PlanCommand
     public static int Run(CliContext context, AgentOptions options, string file, bool apply, bool json, bool detailedExitCode)
     {
         IDesiredSource source = OneShot.ReadServicesFile(file);
-        var assembler = new DesiredStateAssembler([source], new ManualDrainStore(options.StateDir));
+        var assembler = new DesiredStateAssembler([source], new ManualDrainStore(options.StateDir), ServiceNameDns.NameCheck(options));
         var planner = new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout));
         using IKernelGateway kernel = KernelConnection.Open(context.OpenKernel);
 

@@ -4,6 +4,7 @@ using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Health;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
+using Ipvs.Agent.ServiceNames;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Health;
@@ -19,7 +20,8 @@ namespace Ipvs.Agent.Commands;
 
 /// <summary>
 /// <c>status</c>: the kernel table as <c>ipvsadm -Ln</c> shows it, with owner, source and drain state, and the health
-/// of checked real servers as the daemon last saved it (<c>health.json</c>).
+/// of checked real servers as the daemon last saved it (<c>health.json</c>); the desired state's problems (service
+/// name conflicts among them) as warnings.
 /// </summary>
 internal static class StatusCommand
 {
@@ -36,7 +38,8 @@ internal static class StatusCommand
             sources.Add(docker);
         }
 
-        DesiredState desired = new DesiredStateAssembler(sources, null).Assemble().State;
+        DesiredInput input = new DesiredStateAssembler(sources, null, ServiceNameDns.NameCheck(options)).Assemble();
+        DesiredState desired = input.State;
         OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load();
         IReadOnlyList<ManualDrain> manual = new ManualDrainStore(options.StateDir).Load();
         HealthStateReader health = HealthStateReader.Open(options.StateDir, out string? healthProblem);
@@ -63,6 +66,13 @@ internal static class StatusCommand
         foreach (string problem in table.Unreadable)
         {
             await context.Error.WriteLineAsync($"ipvs-agent: warning: an IPVS entry is not shown (and is left alone): {problem}");
+        }
+
+        // What the daemon would warn about in the same desired state: declarations it cannot use, conflicts (service
+        // names too); the table is still shown.
+        foreach (string problem in input.Problems)
+        {
+            await context.Error.WriteLineAsync($"ipvs-agent: warning: {problem}");
         }
 
         Write(context.Out, json, table, desired, ownership, manual, timeouts, health.State, context.Time.GetUtcNow());

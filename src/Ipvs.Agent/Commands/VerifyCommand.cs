@@ -3,6 +3,7 @@ using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Health;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
+using Ipvs.Agent.ServiceNames;
 using Ipvs.Agent.Verification;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
@@ -16,7 +17,9 @@ namespace Ipvs.Agent.Commands;
 /// <c>verify</c>: an independent cross-check with <c>ipvsadm -Sn</c> that the kernel holds the whole desired state. A
 /// desired service the agent does not serve (refused, or colliding with a foreign entry) is a difference; foreign entries
 /// are not compared. The health the daemon last saved (<c>health.json</c>) applies as it does in the daemon: a server
-/// down by its check is expected at weight 0 or absent, and a fallback present while no other server serves.
+/// down by its check is expected at weight 0 or absent, and a fallback present while no other server serves. With the
+/// DNS responder configured, a service name that is not answered as declared (a conflict, not a DNS label) is a
+/// difference too.
 /// </summary>
 internal static class VerifyCommand
 {
@@ -55,7 +58,7 @@ internal static class VerifyCommand
             await context.Error.WriteLineAsync($"ipvs-agent: warning: {healthProblem}");
         }
 
-        DesiredInput input = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), health: health).Assemble();
+        DesiredInput input = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), ServiceNameDns.NameCheck(options), health).Assemble();
         VerifyResult result = Compare(input.State, kernel, ownership, options.OwnershipPolicy, input.Problems);
         if (result.Differences.Count == 0)
         {

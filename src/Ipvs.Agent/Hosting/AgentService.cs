@@ -106,7 +106,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
                 log.Warning("No sources: give --services FILE or enable Docker; only owned entries will be kept (and removed as undesired)");
             }
 
-            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), options.DnsAddress is null ? null : ServiceNameDns.NameCheck(options.DnsDomain), health);
+            var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), ServiceNameDns.NameCheck(options), health);
             _reconciler = new Reconciler(_kernel, settings.Context.OpenVips(options.Interface), new OwnershipStore(options.StateDir), assembler,
                 new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics, _reader);
         }

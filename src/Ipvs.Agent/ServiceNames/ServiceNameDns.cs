@@ -71,11 +71,19 @@ internal sealed class ServiceNameDns(AgentOptions options, AgentMetrics metrics,
 
     public Task RunAsync(CancellationToken cancellationToken) => _server?.RunAsync(cancellationToken) ?? Task.CompletedTask;
 
-    /// <summary>After a pass: the names of the desired services the agent now owns (those the kernel has).</summary>
-    /// <summary>The problems in a desired state's service names under <paramref name="domain"/> (for the assembler).</summary>
-    public static Func<DesiredState, IReadOnlyList<string>> NameCheck(string domain) =>
-        state => ServiceNameZone.Build(domain, 0, 0, ServiceNameZone.NamesOf(state)).Problems;
+    /// <summary>
+    /// The check of a desired state's service names (two VIPs of one family under one name, a name that is no DNS
+    /// label) for the assembler, when the responder is on; null when it is off (names are then not served, so not checked).
+    /// The daemon, <c>plan</c>, <c>apply</c>, <c>verify</c> and <c>status</c> all report what it finds.
+    /// </summary>
+    public static Func<DesiredState, IReadOnlyList<string>>? NameCheck(AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string domain = options.DnsDomain;
+        return options.DnsAddress is null ? null : state => ServiceNameZone.Build(domain, 0, 0, ServiceNameZone.NamesOf(state)).Problems;
+    }
 
+    /// <summary>After a pass: the names of the desired services the agent now owns (those the kernel has).</summary>
     public void Update(ReconcileReport? report, Reconciler reconciler)
     {
         ArgumentNullException.ThrowIfNull(reconciler);

@@ -291,6 +291,70 @@ public sealed class AgentCliTests : IDisposable
         Assert.Contains($"{HealthStateFile.PathIn(StateDir)}:1: not valid JSON", error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A name the services file accepts but DNS cannot carry (a dot inside one label). Two VIPs under one name, the other
+    /// name problem, cannot come from one file (its parser refuses them); the Docker lab step shows that one.
+    /// </summary>
+    private const string NameNotADnsLabel = """
+        services:
+          - { name: web, vip: 10.99.0.10, port: 80 }
+          - { name: "web.site", vip: 10.99.0.11, port: 80 }
+        """;
+
+    private const string NameProblem = "service name 'web.site' of TCP 10.99.0.11:80";
+
+    [Fact]
+    public async Task Plan_DnsOnAndANameThatIsNoDnsLabel_WarnsNamingIt()
+    {
+        string services = Write("services.yaml", NameNotADnsLabel);
+
+        (int exitCode, string output, string error) = await Run("plan", "--file", services, "--dns-address", "127.0.0.1:53");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("TCP 10.99.0.11:80", output, StringComparison.Ordinal);
+        Assert.Contains($"warning: {NameProblem}", error, StringComparison.Ordinal);
+        Assert.Contains("cannot be a DNS name under ipvs.internal", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_DnsOffAndANameThatIsNoDnsLabel_NoNameWarning()
+    {
+        string services = Write("services.yaml", NameNotADnsLabel);
+
+        (int exitCode, _, string error) = await Run("plan", "--file", services);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.DoesNotContain("service name", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_DnsOnAndANameThatIsNoDnsLabel_WarnsAndStillShowsTheTable()
+    {
+        string services = Write("services.yaml", NameNotADnsLabel);
+        await Run("apply", "--file", services);
+
+        (int exitCode, string output, string error) = await Run("status", "--services", services, "--dns-address", "127.0.0.1:53");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains($"ipvs-agent: warning: {NameProblem}", error, StringComparison.Ordinal);
+        Assert.Matches(@"TCP\s+10\.99\.0\.11:80", output);
+    }
+
+    [Fact]
+    public async Task Verify_DnsOnAndANameThatIsNoDnsLabel_ADifferenceNamingIt()
+    {
+        string services = Write("services.yaml", NameNotADnsLabel);
+        await Run("apply", "--file", services);
+        _cli.IpvsadmSave = _ => Task.FromResult(_cli.Kernel.ReadTable());
+
+        (int withDns, string output, _) = await Run("verify", "--services", services, "--dns-address", "127.0.0.1:53");
+        (int withoutDns, _, _) = await Run("verify", "--services", services);
+
+        Assert.Equal(ExitCodes.Differences, withDns);
+        Assert.Contains(NameProblem, output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, withoutDns);
+    }
+
     [Fact]
     public async Task Verify_KernelMatches_ExitsZero()
     {

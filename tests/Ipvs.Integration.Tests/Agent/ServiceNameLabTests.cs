@@ -20,8 +20,8 @@ public sealed class ServiceNameLabTests : IDisposable
     {
         await using LabNamespace lab = await LabNamespace.CreateAsync("dns");
         string services = _scratch.Write("services.yaml", ServicesYaml(includeDns: true, includeLate: false));
-        using Process upstream = StartDnsmasq(lab.Name);
-        await using AgentProcess agent = AgentProcess.Start(lab.Name, [.. Flags(services), "--dns-upstream", "127.0.0.2"]);
+        using Process upstream = LabDnsmasq.Start(lab.Name);
+        await using AgentProcess agent = AgentProcess.Start(lab.Name, [.. Flags(services), "--dns-upstream", LabDnsmasq.Address]);
         await agent.EventuallyAsync(async () => (await DigAsync(lab, "+short", "web.ipvs.internal", "A")).Trim() == "10.99.0.10", AgentReady, "web.ipvs.internal answered");
 
         string a = await DigAsync(lab, "web.ipvs.internal", "A");
@@ -127,19 +127,6 @@ public sealed class ServiceNameLabTests : IDisposable
         {
             return string.Empty;
         }
-    }
-
-    /// <summary>dnsmasq on 127.0.0.2:53 in the namespace, with one host record and nothing else.</summary>
-    private static Process StartDnsmasq(string netns)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in (string[])["netns", "exec", netns, "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--listen-address=127.0.0.2",
-            "--bind-interfaces", "--user=root", "--pid-file=", "--host-record=host.upstream.lab,192.0.2.7"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("dnsmasq did not start");
     }
 
     private static string Head(string text, int lines) => string.Join('\n', text.Split('\n').Take(lines));

@@ -188,23 +188,53 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
     }
 
     [Fact, Step(7)]
-    public async Task Run_ContainerWithTheAgentAsResolver_ResolvesServiceNamesWhoseVipServes()
+    public async Task Run_ContainerWithTheAgentAsResolver_FetchesServicesByNameAndResolvesUpstreamNames()
     {
         SkipWithoutDocker();
         string[] run = ["-H", $"unix://{LabDocker.Socket}", "run", "--rm", "--dns", BridgeGateway, LabDocker.Image, "sh", "-c"];
 
         // churn's containers started after the agent (and churn2 after step 2 killed churn1): names follow the labels.
-        string web = await Shell.RunAsync("docker", [.. run, "nslookup web.ipvs.internal"]);
+        // wget resolves through the C library (the container's /etc/resolv.conf names the agent), nslookup by itself.
+        // Debian's static busybox 1.35 wget crashes on its own -T (exit 139, before any I/O): the timeout applet bounds it.
+        string web = await Shell.RunAsync("docker", [.. run, "timeout 30 wget -q -O- http://web.ipvs.internal/"]);
         string churn = await Shell.RunAsync("docker", [.. run, "nslookup churn.ipvs.internal"]);
-        TestContext.Current.SendDiagnosticMessage($"nslookup in a container:\n{web}\n{churn}");
-        Assert.Contains("10.99.0.10", web, StringComparison.Ordinal);
+        // The upstream knows only the name's A record (dnsmasq refuses the AAAA question), so only A is asked.
+        string upstream = await Shell.RunAsync("docker", [.. run, $"nslookup -type=a {LabDnsmasq.HostName}"]);
+        TestContext.Current.SendDiagnosticMessage($"in a container: wget http://web.ipvs.internal/: {web}\n{churn}\n{upstream}");
+        Assert.Contains(web.Trim(), (string[])["web1", "web2", "web3"]);
         Assert.Contains("10.99.0.12", churn, StringComparison.Ordinal);
+        Assert.Contains(LabDnsmasq.HostAddress, upstream, StringComparison.Ordinal);
 
-        // The image's static busybox wget crashes in glibc's NSS (exit 139, even for a numeric URL), so the address the
-        // container was given is fetched from the node: the name leads to the service.
-        string vip = System.Text.RegularExpressions.Regex.Match(web[web.IndexOf("web.ipvs.internal", StringComparison.Ordinal)..], @"10\.99\.0\.\d+").Value;
-        Assert.Equal("10.99.0.10", vip);
-        Assert.Contains(await GetAsync($"http://{vip}/", StartingRetries), (string[])["web1", "web2", "web3"]);
+        // A service that did not exist when the names above were answered: its name answers once the agent applied it,
+        // with nothing restarted. The loop in the container is bounded by the convergence wait.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await fixture.Docker.RunAsync(LateContainer, Cancel);
+        int tries = (int)_converge.TotalSeconds / 2;
+        string late = await Shell.RunAsync("docker",
+            [.. run, $"for i in $(seq {tries}); do timeout 5 wget -q -O- http://late.ipvs.internal/ && exit 0; sleep 1; done; echo 'late.ipvs.internal never answered' >&2; exit 1"]);
+        Console.Error.WriteLine($"DNS step: late.ipvs.internal answered through its VIP {clock.Elapsed.TotalSeconds:0.0} s after docker run of {LateContainer.Name}");
+        Assert.Equal(LateContainer.Name, late.Trim());
+    }
+
+    [Fact, Step(7)]
+    public async Task StatusAndVerify_StaticFileAndLabelsGiveOneNameTwoVips_BothReportTheConflict()
+    {
+        SkipWithoutDocker();
+        string services = Path.Combine(fixture.WorkDirectory, "names.yaml");
+        await File.WriteAllTextAsync(services, "services:\n  - { name: web, vip: 10.99.0.20, port: 80 }\n", Cancel);
+        string[] flags = ["--services", services, "--state-dir", Path.Combine(fixture.WorkDirectory, "root-state"), "--allowed-vip-cidr", "10.99.0.0/16",
+            "--dns-address", $"{BridgeGateway}:53"];
+
+        CliWrap.Buffered.BufferedCommandResult status = await AgentProcess.RunOnceAsync(RootNamespace, ["status", .. flags]);
+        CliWrap.Buffered.BufferedCommandResult verify = await AgentProcess.RunOnceAsync(RootNamespace, ["verify", .. flags]);
+
+        // The static file comes first, so it keeps the name; the labels' web (10.99.0.10) is the one in conflict.
+        const string conflict = "service name 'web': TCP 10.99.0.10:80";
+        Assert.Equal(0, status.ExitCode);
+        Assert.Contains(conflict, status.StandardError, StringComparison.Ordinal);
+        Assert.Contains("web.ipvs.internal answers 10.99.0.20", status.StandardError, StringComparison.Ordinal);
+        Assert.True(verify.ExitCode == 1 && verify.StandardOutput.Contains(conflict, StringComparison.Ordinal),
+            $"verify exited {verify.ExitCode}:\n{verify.StandardOutput}{verify.StandardError}");
     }
 
     [Fact, Step(7)]

@@ -27,6 +27,7 @@ public sealed class DockerAgentFixture : IAsyncLifetime
     private readonly string _directory = Directory.CreateTempSubdirectory("ipvs-docker-lab-").FullName;
     private AgentProcess? _agent;
     private LabDocker? _docker;
+    private System.Diagnostics.Process? _upstream;
 
     /// <summary>The containers and what they declare; names are unique in the guest.</summary>
     internal static readonly LabContainer[] Containers =
@@ -49,6 +50,9 @@ public sealed class DockerAgentFixture : IAsyncLifetime
 
     internal static readonly LabContainer Ipv6Container = new("v6web", Labels(("ipvs.web6.vip", "[fd00:99:ff::10]:80")), Network: Ipv6Network);
 
+    /// <summary>Started by the DNS step itself, after its first answers: a service whose name did not exist before.</summary>
+    internal static readonly LabContainer LateContainer = new("late1", Labels(("ipvs.late.vip", "10.99.0.16:80")));
+
     /// <summary>The run flags every agent of these tests gets (plus its own <c>--state-dir</c>).</summary>
     internal static readonly string[] AgentFlags =
     [
@@ -56,10 +60,13 @@ public sealed class DockerAgentFixture : IAsyncLifetime
         "--resync-interval", "2s", "--drain-timeout", "8s", "--metrics-address", "off",
     ];
 
-    /// <summary>The root agent's DNS responder, on the default bridge's gateway so that containers reach it.</summary>
+    /// <summary>
+    /// The root agent's DNS responder, on the default bridge's gateway so that containers reach it; names outside its
+    /// zone go to dnsmasq in the guest (<see cref="LabDnsmasq"/>).
+    /// </summary>
     internal const string BridgeGateway = "172.17.0.1";
 
-    private static readonly string[] DnsFlags = ["--dns-address", $"{BridgeGateway}:53", "--dns-upstream", "none"];
+    private static readonly string[] DnsFlags = ["--dns-address", $"{BridgeGateway}:53", "--dns-upstream", LabDnsmasq.Address];
 
     internal LabDocker Docker => _docker ?? throw new InvalidOperationException("no Docker engine: the fixture did not start");
 
@@ -86,6 +93,7 @@ public sealed class DockerAgentFixture : IAsyncLifetime
         CancellationToken cancel = TestContext.Current.CancellationToken;
         _docker = new LabDocker();
         await Shell.RunAsync("ip", "netns", "attach", RootNamespace, "1");
+        _upstream = LabDnsmasq.Start(RootNamespace);
         _agent = AgentProcess.Start(RootNamespace, [.. AgentFlags, "--state-dir", Path.Combine(_directory, "root-state"), .. DnsFlags]);
         await _agent.EventuallyAsync(() => Task.FromResult(_agent.Output.Contains("ipvs-agent running", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(180), "the agent start");
@@ -190,9 +198,15 @@ public sealed class DockerAgentFixture : IAsyncLifetime
             await _agent.DisposeAsync();
         }
 
+        if (_upstream is not null)
+        {
+            _upstream.Kill();
+            _upstream.Dispose();
+        }
+
         if (_docker is not null)
         {
-            foreach (LabContainer container in Containers.Append(Ipv6Container))
+            foreach (LabContainer container in Containers.Append(Ipv6Container).Append(LateContainer))
             {
                 await _docker.RemoveAsync(container.Name, CancellationToken.None);
             }
