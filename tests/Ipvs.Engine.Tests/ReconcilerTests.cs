@@ -90,6 +90,25 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public void Run_DesiredCollidesWithAnUnreadableForeignEntry_ConflictWarnedOnceAndNothingSent()
+    {
+        const string Problem = "Service TCP 10.99.0.10:80: IPv4 IPVS_SVC_ATTR_NETMASK 255.0.255.0 is not contiguous (no prefix length).";
+        _kernel.Unreadable.Add(Problem);
+        _kernel.UnreadableServices[Tcp("10.99.0.10")] = Problem;
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")), Declare(Service("10.99.0.11"), Server("10.1.1.3"))), new InMemoryOwnershipStore());
+
+        ReconcileReport first = reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _ = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Empty(first.Outcome.Failures);
+        Assert.Null(_kernel.Find(Tcp("10.99.0.10")));
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.11")));
+        Assert.DoesNotContain(_kernel.Applied, operation => operation.Service.Key == Tcp("10.99.0.10"));
+        Assert.Single(_log.Messages(LogEventLevel.Warning), message => message.Contains("not readable by it", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log.Messages(LogEventLevel.Warning), message => message.Contains("stale", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public void Run_SomeOperationsRejected_AppliesTheRestAndLogsEachFailure()
     {
         _kernel.Reject = operation => operation.Server?.Address == NetAddress.Parse("10.1.1.3") ? "EINVAL: bad real server" : null;

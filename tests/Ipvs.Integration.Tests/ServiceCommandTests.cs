@@ -97,7 +97,7 @@ public sealed class ServiceCommandTests : IClassFixture<NamespaceFixture>
         await _lab.Namespace.RunAsync("ipvsadm", "-A", "-t", "192.0.2.80:80", "-s", "rr", "-p", "60", "-M", "255.0.255.0");
         List<NetlinkDecodeException> unreadable = [];
 
-        NetlinkDecodeException strict = Assert.Throws<NetlinkDecodeException>(() => _lab.Client.ListServices());
+        IpvsServiceDecodeException strict = Assert.Throws<IpvsServiceDecodeException>(() => _lab.Client.ListServices());
         List<ServiceEntry> tolerant = _lab.Client.ListServices(unreadable.Add);
         List<IpvsServiceSnapshot> all = _lab.Client.ListAll(unreadable.Add);
 
@@ -106,6 +106,9 @@ public sealed class ServiceCommandTests : IClassFixture<NamespaceFixture>
         Assert.Equal([ours.Key], all.Select(snapshot => snapshot.Service.Service.Key));
         Assert.Equal(2, unreadable.Count);
         Assert.All(unreadable, problem => Assert.Contains("255.0.255.0 is not contiguous", problem.Message, StringComparison.Ordinal));
+        VirtualServiceKey foreign = VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("192.0.2.80"), 80);
+        Assert.Equal(foreign, strict.Service);
+        Assert.All(unreadable, problem => Assert.Equal(foreign, Assert.IsType<IpvsServiceDecodeException>(problem).Service));
     }
 
     [Fact]

@@ -34,7 +34,8 @@ internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = f
     /// <summary>
     /// Builds the table straight from the dump: 100k real servers are copied once, into their final dictionaries.
     /// An entry the client cannot decode goes to <see cref="KernelTable.Unreadable"/> instead of failing the read:
-    /// one odd foreign service must not stop the agent from serving everything else.
+    /// one odd foreign service must not stop the agent from serving everything else. A service whose key was read is
+    /// also in <see cref="KernelTable.UnreadableServices"/>, so that the planner sees the collision.
     /// </summary>
     public KernelTable ReadTable()
     {
@@ -47,6 +48,7 @@ internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = f
         List<KernelService> services = [];
         List<KernelRealServer> scratch = [];
         List<string> unreadable = [];
+        Dictionary<VirtualServiceKey, string>? unreadableServices = null;
         client.DumpAll(
             (in service, servers) =>
             {
@@ -58,8 +60,15 @@ internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = f
 
                 services.Add(new KernelService(service.Service, service.Status, scratch));
             },
-            problem => unreadable.Add(problem.Message));
-        return KernelTable.Create(services, unreadable);
+            problem =>
+            {
+                unreadable.Add(problem.Message);
+                if (problem is IpvsServiceDecodeException { Service: { } key })
+                {
+                    (unreadableServices ??= [])[key] = problem.Message;
+                }
+            });
+        return KernelTable.Create(services, unreadable, unreadableServices);
     }
 
     public ApplyOutcome Apply(IReadOnlyList<IpvsOperation> operations)

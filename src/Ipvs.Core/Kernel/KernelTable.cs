@@ -48,14 +48,17 @@ public sealed class KernelService
 /// </summary>
 public sealed class KernelTable
 {
-    public static readonly KernelTable Empty = new(new Dictionary<VirtualServiceKey, KernelService>(), []);
+    private static readonly IReadOnlyDictionary<VirtualServiceKey, string> _noUnreadableServices = new Dictionary<VirtualServiceKey, string>();
+
+    public static readonly KernelTable Empty = new(new Dictionary<VirtualServiceKey, KernelService>(), [], _noUnreadableServices);
 
     private readonly Dictionary<VirtualServiceKey, KernelService> _services;
 
-    private KernelTable(Dictionary<VirtualServiceKey, KernelService> services, IReadOnlyList<string> unreadable)
+    private KernelTable(Dictionary<VirtualServiceKey, KernelService> services, IReadOnlyList<string> unreadable, IReadOnlyDictionary<VirtualServiceKey, string> unreadableServices)
     {
         _services = services;
         Unreadable = unreadable;
+        UnreadableServices = unreadableServices;
     }
 
     public IReadOnlyDictionary<VirtualServiceKey, KernelService> Services => _services;
@@ -67,10 +70,17 @@ public sealed class KernelTable
     /// </summary>
     public IReadOnlyList<string> Unreadable { get; }
 
+    /// <summary>
+    /// The unreadable services whose key could be read, with the sentence from <see cref="Unreadable"/>: the kernel holds
+    /// an entry with that key, so a desired service with it collides with one the agent cannot compare or change.
+    /// </summary>
+    public IReadOnlyDictionary<VirtualServiceKey, string> UnreadableServices { get; }
+
     /// <summary>The services in <see cref="KeyOrder"/>.</summary>
     public IEnumerable<KernelService> OrderedServices => _services.Values.OrderBy(service => service.Key, KeyOrder.Instance);
 
-    public static KernelTable Create(IEnumerable<KernelService> services, IReadOnlyList<string>? unreadable = null)
+    public static KernelTable Create(IEnumerable<KernelService> services, IReadOnlyList<string>? unreadable = null,
+        IReadOnlyDictionary<VirtualServiceKey, string>? unreadableServices = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var byKey = services.TryGetNonEnumeratedCount(out int count)
@@ -84,7 +94,7 @@ public sealed class KernelTable
             }
         }
 
-        return new KernelTable(byKey, unreadable ?? []);
+        return new KernelTable(byKey, unreadable ?? [], unreadableServices ?? _noUnreadableServices);
     }
 
     /// <summary>
@@ -116,7 +126,7 @@ public sealed class KernelTable
             }
         }
 
-        return new KernelTable(byKey, Unreadable);
+        return new KernelTable(byKey, Unreadable, UnreadableServices);
     }
 
     public bool TryGetService(VirtualServiceKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KernelService? service) =>

@@ -14,7 +14,8 @@ namespace Ipvs.Core.Planning;
 /// <list type="bullet">
 /// <item>Only owned services (in the <see cref="OwnershipRecord"/>) are ever changed or deleted. A desired service whose
 /// key is in the kernel but not owned is a <see cref="PlanIssueKind.ForeignCollision"/>; one outside the
-/// <see cref="OwnershipPolicy"/> is refused.</item>
+/// <see cref="OwnershipPolicy"/> is refused. An entry whose key the kernel read could decode but nothing else
+/// (<see cref="KernelTable.UnreadableServices"/>) is left alone: a collision when foreign, an issue when owned.</item>
 /// <item>Owned services are fully controlled: configuration, weights and thresholds are changed in place (a VIP never
 /// blinks), missing real servers are added, undesired ones drained then deleted, and a service that vanished from the
 /// kernel is recreated if still desired or forgotten if not.</item>
@@ -129,6 +130,17 @@ public sealed class Planner
             }
 
             bool owned = _ownership.Owns(key);
+            if (actual.UnreadableServices.TryGetValue(key, out string? unreadable))
+            {
+                // An entry with this key is there but cannot be read: adding would fail, changing it would be blind.
+                _issues.Add(owned
+                    ? new PlanIssue(PlanIssueKind.UnreadableInKernel, key, desired.Source,
+                        $"{key}: created by this agent but no longer readable in the kernel ({unreadable}); left alone until it is (asked for by {desired.Source})")
+                    : new PlanIssue(PlanIssueKind.ForeignCollision, key, desired.Source,
+                        $"{key}: already in the kernel, not created by this agent and not readable by it ({unreadable}); left alone (asked for by {desired.Source})"));
+                return;
+            }
+
             actual.TryGetService(key, out KernelService? kernel);
             if (kernel is not null && !owned)
             {
@@ -222,6 +234,13 @@ public sealed class Planner
                 Forget(key);
                 _issues.Add(new PlanIssue(PlanIssueKind.Released, key, refused?.Source,
                     $"{refusal}; the agent owned it but no longer may: left in the kernel as it is and no longer managed"));
+                return;
+            }
+
+            if (actual.UnreadableServices.ContainsKey(key))
+            {
+                // Still there but unreadable (its servers unknown, so no drain can be planned): kept owned and left
+                // alone; the read's warning names it.
                 return;
             }
 

@@ -26,7 +26,8 @@ public sealed class KernelTableEdit(KernelTable table)
         Entry? entry = Current(operation.ServiceKey);
         return operation.Kind switch
         {
-            IpvsOperationKind.AddService => entry is null ? null : KernelErrorKind.AlreadyExists,
+            // An unreadable entry is still there: the kernel refuses to add its key again.
+            IpvsOperationKind.AddService => entry is null && !table.UnreadableServices.ContainsKey(operation.ServiceKey) ? null : KernelErrorKind.AlreadyExists,
             _ when entry is null => KernelErrorKind.NoSuchService,
             IpvsOperationKind.UpdateService or IpvsOperationKind.DeleteService => null,
             IpvsOperationKind.AddServer => entry.Servers.ContainsKey(ServerOf(operation).Key) ? KernelErrorKind.AlreadyExists : null,

@@ -108,13 +108,23 @@ public static partial class IpvsMessages
             key = VirtualServiceKey.ForAddress((IpvsProtocol)protocolNumber, vip, port ?? throw Missing("IPVS_SVC_ATTR_PORT", "service"));
         }
 
-        var config = new VirtualService(
-            key,
-            hasScheduler ? IpvsNames.Scheduler(scheduler) : throw Missing("IPVS_SVC_ATTR_SCHED_NAME", key),
-            (ServiceFlags)(flags ?? throw Missing("IPVS_SVC_ATTR_FLAGS", key)),
-            timeout ?? throw Missing("IPVS_SVC_ATTR_TIMEOUT", key),
-            hasNetmask ? DecodeNetmask(serviceFamily, netmask, key) : throw Missing("IPVS_SVC_ATTR_NETMASK", key),
-            hasPersistenceEngine && !persistenceEngine.IsEmpty ? IpvsNames.PersistenceEngine(persistenceEngine) : null);
+        VirtualService config;
+        try
+        {
+            config = new VirtualService(
+                key,
+                hasScheduler ? IpvsNames.Scheduler(scheduler) : throw Missing("IPVS_SVC_ATTR_SCHED_NAME", key),
+                (ServiceFlags)(flags ?? throw Missing("IPVS_SVC_ATTR_FLAGS", key)),
+                timeout ?? throw Missing("IPVS_SVC_ATTR_TIMEOUT", key),
+                hasNetmask ? DecodeNetmask(serviceFamily, netmask, key) : throw Missing("IPVS_SVC_ATTR_NETMASK", key),
+                hasPersistenceEngine && !persistenceEngine.IsEmpty ? IpvsNames.PersistenceEngine(persistenceEngine) : null);
+        }
+        catch (NetlinkDecodeException exception)
+        {
+            // The key is known: a desired service with it collides with this entry (see KernelTable.UnreadableServices).
+            throw new IpvsServiceDecodeException(key, exception.Message, exception);
+        }
+
         return new ServiceEntry(config, new ServiceStatus(statistics));
     }
 

@@ -95,6 +95,47 @@ public sealed class PlannerTests
         Assert.False(plan.NextOwnership.Owns(Web));
     }
 
+    /// <summary>A table whose only entry for <see cref="Web"/> could be keyed but not read (a foreign netmask with no prefix form).</summary>
+    private static KernelTable WebUnreadable() => KernelTable.Create([], [Unreadable], new Dictionary<VirtualServiceKey, string> { [Web] = Unreadable });
+
+    private const string Unreadable = "Service TCP 10.99.0.10:80: IPv4 IPVS_SVC_ATTR_NETMASK 255.0.255.0 is not contiguous (no prefix length).";
+
+    [Fact]
+    public void Plan_DesiredCollidesWithAForeignEntryItCannotRead_ReportsConflictAndAddsNothing()
+    {
+        Plan plan = Planner.Plan(Want((WebService, [A])), WebUnreadable(), OwnershipRecord.Empty, Now);
+
+        Assert.True(plan.IsEmpty);
+        PlanIssue issue = Assert.Single(plan.Issues);
+        Assert.Equal(PlanIssueKind.ForeignCollision, issue.Kind);
+        Assert.True(issue.LeavesDesiredUnserved);
+        Assert.Contains("not readable by it", issue.Message, StringComparison.Ordinal);
+        Assert.Contains("255.0.255.0 is not contiguous", issue.Message, StringComparison.Ordinal);
+        Assert.False(plan.NextOwnership.Owns(Web));
+    }
+
+    [Fact]
+    public void Plan_OwnedDesiredServiceUnreadable_LeftAloneStillOwnedAndReported()
+    {
+        Plan plan = Planner.Plan(Want((WebService, [A])), WebUnreadable(), Owning(Web), Now);
+
+        Assert.True(plan.IsEmpty);
+        PlanIssue issue = Assert.Single(plan.Issues);
+        Assert.Equal(PlanIssueKind.UnreadableInKernel, issue.Kind);
+        Assert.True(issue.LeavesDesiredUnserved);
+        Assert.True(plan.NextOwnership.Owns(Web));
+    }
+
+    [Fact]
+    public void Plan_OwnedUndesiredServiceUnreadable_NeitherDeletedNorForgotten()
+    {
+        Plan plan = Planner.Plan(Want(), WebUnreadable(), Owning(Web), Now);
+
+        Assert.True(plan.IsEmpty);
+        Assert.Empty(plan.Issues);
+        Assert.True(plan.NextOwnership.Owns(Web));
+    }
+
     [Fact]
     public void Plan_VipOutsideOwnedBlocks_RefusesWithMessage()
     {

@@ -8,7 +8,7 @@ using Ipvs.Core.Ownership;
 namespace Ipvs.Core.Tests.Support;
 
 /// <summary>
-/// A random but reproducible planning input: desired state, kernel table (with foreign entries), ownership record
+/// A random but reproducible planning input: desired state, kernel table (with foreign and unreadable entries), ownership record
 /// (with live, expired and stale drains). Keys and servers come from small pools so that collisions are frequent.
 /// </summary>
 internal sealed record RandomScenario(int Seed, DesiredState Desired, KernelTable Kernel, OwnershipRecord Ownership)
@@ -31,6 +31,7 @@ internal sealed record RandomScenario(int Seed, DesiredState Desired, KernelTabl
         var kernel = new List<KernelService>();
         var owned = ImmutableHashSet.CreateBuilder<VirtualServiceKey>();
         var drains = ImmutableDictionary.CreateBuilder<DrainKey, Drain>();
+        var unreadable = new Dictionary<VirtualServiceKey, string>();
 
         foreach (VirtualServiceKey key in KeyPool)
         {
@@ -77,6 +78,11 @@ internal sealed record RandomScenario(int Seed, DesiredState Desired, KernelTabl
 
                 kernel.Add(new KernelService(service, default, servers));
             }
+            else if (random.Next(4) == 0)
+            {
+                // An entry with this key that the read could not decode (the planner must leave it alone).
+                unreadable[key] = $"Service {key}: IPv4 IPVS_SVC_ATTR_NETMASK 255.0.255.0 is not contiguous (no prefix length).";
+            }
 
             if (isOwned && random.Next(5) == 0)
             {
@@ -88,7 +94,7 @@ internal sealed record RandomScenario(int Seed, DesiredState Desired, KernelTabl
         return new RandomScenario(
             seed,
             new DesiredStateMerger().Merge(seed, declarations).State,
-            KernelTable.Create(kernel),
+            KernelTable.Create(kernel, [.. unreadable.Values], unreadable),
             new OwnershipRecord(owned.ToImmutable(), drains.ToImmutable()));
     }
 

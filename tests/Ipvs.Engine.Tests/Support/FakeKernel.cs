@@ -29,6 +29,9 @@ internal sealed class FakeKernel : IKernelGateway
     /// <summary>Entries every read reports as undecodable (see <see cref="KernelTable.Unreadable"/>).</summary>
     public List<string> Unreadable { get; } = [];
 
+    /// <summary>Of those, the services whose key could be read (see <see cref="KernelTable.UnreadableServices"/>).</summary>
+    public Dictionary<VirtualServiceKey, string> UnreadableServices { get; } = [];
+
     public bool Disposed { get; private set; }
 
     public void AddService(VirtualService service, params RealServer[] servers) =>
@@ -52,7 +55,7 @@ internal sealed class FakeKernel : IKernelGateway
 
         var missed = MissedByNextRead.ToHashSet();
         MissedByNextRead.Clear();
-        return KernelTable.Create(_table.Services.Values.Where(service => !missed.Contains(service.Key)), [.. Unreadable]);
+        return KernelTable.Create(_table.Services.Values.Where(service => !missed.Contains(service.Key)), [.. Unreadable], new Dictionary<VirtualServiceKey, string>(UnreadableServices));
     }
 
     public KernelService? Find(VirtualServiceKey key) => _table.TryGetService(key, out KernelService? service) ? service : null;

@@ -43,6 +43,27 @@ public sealed class AgentLabTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_DesiredKeyHeldByAForeignEntryTheAgentCannotRead_ConflictExitTwoAndTheEntryUntouched()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("agent-unreadable");
+        string services = _scratch.Write("services.yaml", Services);
+        // Only ipvsadm can make it: persistence granularity 255.0.255.0 has no prefix form, so the agent cannot decode it.
+        await lab.RunAsync("ipvsadm", "-A", "-t", "10.99.0.10:80", "-s", "rr", "-p", "60", "-M", "255.0.255.0");
+        string before = await lab.RunAsync("ipvsadm", "-Sn");
+
+        BufferedCommandResult first = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services));
+        BufferedCommandResult second = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services));
+
+        string output = first.StandardOutput + first.StandardError;
+        Assert.True(first.ExitCode == 2, $"exit {first.ExitCode}: {output}");
+        Assert.Contains("TCP 10.99.0.10:80: already in the kernel, not created by this agent and not readable by it", output, StringComparison.Ordinal);
+        Assert.Contains("255.0.255.0 is not contiguous", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("stale", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(2, second.ExitCode);
+        Assert.Equal(before, await lab.RunAsync("ipvsadm", "-Sn"));
+    }
+
+    [Fact]
     public async Task OneShotVerbs_ApplyPlanVerifyStatusAndBadYaml_BehaveAsDocumented()
     {
         await using LabNamespace lab = await LabNamespace.CreateAsync("agent-oneshot");

@@ -152,21 +152,33 @@ public sealed class IpvsMessagesDecodeTests
     {
         byte[] reply = WithoutServiceAttribute(Hex.Parse(LabCaptures.ServiceTcp4), missing);
 
-        var error = Assert.Throws<NetlinkDecodeException>(() => Messages.Decode(reply, IpvsMessages.ReadService));
+        // Those after the key come as IpvsServiceDecodeException (see ReadService_NonContiguousIpv4Netmask_ThrowsNamingTheService).
+        var error = Assert.ThrowsAny<NetlinkDecodeException>(() => Messages.Decode(reply, IpvsMessages.ReadService));
 
         Assert.Contains(name, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void ReadService_NonContiguousIpv4Netmask_Throws()
+    public void ReadService_NonContiguousIpv4Netmask_ThrowsNamingTheService()
     {
         byte[] reply = Hex.Parse(LabCaptures.ServiceTcp4);
         int netmask = Hex.Format(reply).IndexOf("08000900ffffffff", StringComparison.Ordinal) / 2;
         reply[netmask + 5] = 0x00; // 255.0.255.255
 
-        var error = Assert.Throws<NetlinkDecodeException>(() => Messages.Decode(reply, IpvsMessages.ReadService));
+        var error = Assert.Throws<IpvsServiceDecodeException>(() => Messages.Decode(reply, IpvsMessages.ReadService));
 
         Assert.Contains("not contiguous", error.Message, StringComparison.Ordinal);
+        Assert.Equal(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.0.0.1"), 80), error.Service);
+    }
+
+    [Fact]
+    public void ReadService_NoAddressFamily_ThrowsWithoutAService()
+    {
+        byte[] reply = WithoutServiceAttribute(Hex.Parse(LabCaptures.ServiceTcp4), IpvsKernel.IPVS_SVC_ATTR_AF);
+
+        var error = Assert.Throws<NetlinkDecodeException>(() => Messages.Decode(reply, IpvsMessages.ReadService));
+
+        Assert.Contains("IPVS_SVC_ATTR_AF", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
