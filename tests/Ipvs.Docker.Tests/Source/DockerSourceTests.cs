@@ -204,6 +204,9 @@ public sealed class DockerSourceTests : IAsyncDisposable
         // The container's StartedAt (13:43:17.885) precedes the network event: the answer cannot show this start.
         await ConnectFrontWhileInspectsWaitAsync(AfterFrontStarted);
         _api.Push(StartFront(AfterFrontStarted.AddSeconds(1)));
+        // The relist loop leaves its wait (disarming its timer) only after the watch recorded the start; released before
+        // that, the early answer would come first and be used, as it should for a start it could not yet know of.
+        await Eventually.TrueAsync(() => _time.ArmedTimers == 0, "the start event woke the relist loop");
         _api.SetInventory(Inventory("web-bridge", "web-front"));
         _api.ReleaseInspects();
 
