@@ -222,8 +222,7 @@ public sealed class DockerAgentLabTests(DockerAgentFixture fixture) : IClassFixt
         SkipWithoutDocker();
         string services = Path.Combine(fixture.WorkDirectory, "names.yaml");
         await File.WriteAllTextAsync(services, "services:\n  - { name: web, vip: 10.99.0.20, port: 80 }\n", Cancel);
-        string[] flags = ["--services", services, "--state-dir", Path.Combine(fixture.WorkDirectory, "root-state"), "--allowed-vip-cidr", "10.99.0.0/16",
-            "--dns-address", $"{BridgeGateway}:53"];
+        string[] flags = ["--services", services, .. fixture.DaemonFlags];
 
         CliWrap.Buffered.BufferedCommandResult status = await AgentProcess.RunOnceAsync(RootNamespace, ["status", .. flags]);
         CliWrap.Buffered.BufferedCommandResult verify = await AgentProcess.RunOnceAsync(RootNamespace, ["verify", .. flags]);

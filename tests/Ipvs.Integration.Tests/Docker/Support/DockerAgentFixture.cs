@@ -68,6 +68,9 @@ public sealed class DockerAgentFixture : IAsyncLifetime
 
     private static readonly string[] DnsFlags = ["--dns-address", $"{BridgeGateway}:53", "--dns-upstream", LabDnsmasq.Address];
 
+    /// <summary>The root agent's flags: a one-shot verb given them sees what the daemon sees (its state, its DNS zone).</summary>
+    internal string[] DaemonFlags => [.. AgentFlags, "--state-dir", Path.Combine(_directory, "root-state"), .. DnsFlags];
+
     internal LabDocker Docker => _docker ?? throw new InvalidOperationException("no Docker engine: the fixture did not start");
 
     internal AgentProcess Agent => _agent ?? throw new InvalidOperationException("no agent: the fixture did not start");
@@ -94,7 +97,7 @@ public sealed class DockerAgentFixture : IAsyncLifetime
         _docker = new LabDocker();
         await Shell.RunAsync("ip", "netns", "attach", RootNamespace, "1");
         _upstream = LabDnsmasq.Start(RootNamespace);
-        _agent = AgentProcess.Start(RootNamespace, [.. AgentFlags, "--state-dir", Path.Combine(_directory, "root-state"), .. DnsFlags]);
+        _agent = AgentProcess.Start(RootNamespace, DaemonFlags);
         await _agent.EventuallyAsync(() => Task.FromResult(_agent.Output.Contains("ipvs-agent running", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(180), "the agent start");
 
