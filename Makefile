@@ -51,6 +51,7 @@ test: deps native build-all build
 	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	$(MAKE) --no-print-directory lab-selftest
 	$(RUN_TESTS) --script cluster-selftest --where cluster vagrant/cluster/selftest
+	$(RUN_TESTS) --script cluster-cross-node-nat --where cluster tests/cluster/cross-node-nat
 	$(RUN_TESTS) --script readme-host-examples tests/readme/host-examples
 	@$(RUN_TESTS) --summary
 

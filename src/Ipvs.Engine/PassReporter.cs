@@ -18,6 +18,8 @@ internal sealed class PassReporter(ILogger log, IReconcileMetrics metrics)
     private HashSet<string> _reportedProblems = [];
     private HashSet<string> _reportedIssues = [];
     private readonly HashSet<string> _reportedUnreadable = [];
+    private string? _sourceNatError;
+    private string? _sourceNatWarning;
 
     /// <summary>Warns once about each kernel entry the read could not represent.</summary>
     public void Unreadable(KernelTable table)
@@ -174,6 +176,39 @@ internal sealed class PassReporter(ILogger log, IReconcileMetrics metrics)
     {
         metrics.RecordError("vip");
         log.Error("Could not keep the VIPs on the interface: {Error}", exception.Message);
+    }
+
+    /// <summary>Each change in a line; a warning when it first appears or changes.</summary>
+    public void SourceNat(SourceNatOutcome outcome)
+    {
+        if (_sourceNatError is not null)
+        {
+            log.Information("Source NAT is in place again");
+            _sourceNatError = null;
+        }
+
+        foreach (string change in outcome.Changes)
+        {
+            log.Information("{Change}", change);
+        }
+
+        if (outcome.Warning != _sourceNatWarning && outcome.Warning is not null)
+        {
+            log.Warning("{Warning}", outcome.Warning);
+        }
+
+        _sourceNatWarning = outcome.Warning;
+    }
+
+    /// <summary>Counted every time, logged when the reason changes: a host without iptables would otherwise say it every resync.</summary>
+    public void SourceNatFailure(Exception exception)
+    {
+        metrics.RecordError("source_nat");
+        if (exception.Message != _sourceNatError)
+        {
+            _sourceNatError = exception.Message;
+            log.Error("Could not keep source NAT for the NAT services (real servers on other hosts cannot answer through this node): {Error}", exception.Message);
+        }
     }
 
     public void Timing(ReconcileReason reasons, bool readKernel, Plan plan, PassTiming timing, TimeSpan[] phases)

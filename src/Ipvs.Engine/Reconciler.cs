@@ -24,6 +24,7 @@ internal sealed class Reconciler : IReconcilePass
     private readonly IKernelGateway _kernel;
     private readonly IKernelGateway _reader;
     private readonly IVipAddresses? _vips;
+    private readonly ISourceNat? _sourceNat;
     private readonly IOwnershipStore _store;
 
     /// <summary>The journal on disk is not <see cref="Ownership"/> (an intent was written, or a write failed).</summary>
@@ -38,11 +39,13 @@ internal sealed class Reconciler : IReconcilePass
     private CleanPass? _lastCleanPass;
     private KernelRead? _openRead;
     private bool _vipsInSync;
+    private bool _sourceNatInSync;
 
     /// <summary>Loads the journal: the agent adopts exactly what it says it owns.</summary>
     /// <remarks>
     /// <c>reader</c> is a second connection for full reads that run while passes apply changes (<see cref="StartRead"/>);
-    /// without it reads go through <c>kernel</c>, and then a read must not overlap a pass.
+    /// without it reads go through <c>kernel</c>, and then a read must not overlap a pass. <c>sourceNat</c>, when given,
+    /// keeps the host's source NAT following the owned NAT services.
     /// </remarks>
     public Reconciler(
         IKernelGateway kernel,
@@ -54,13 +57,15 @@ internal sealed class Reconciler : IReconcilePass
         TimeProvider time,
         ILogger log,
         IReconcileMetrics metrics,
-        IKernelGateway? reader = null)
+        IKernelGateway? reader = null,
+        ISourceNat? sourceNat = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(store);
         _kernel = kernel;
         _reader = reader ?? kernel;
         _vips = vips;
+        _sourceNat = sourceNat;
         _store = store;
         _desired = desired;
         _planner = planner;
@@ -139,6 +144,7 @@ internal sealed class Reconciler : IReconcilePass
             Volatile.Write(ref _lastTable, null);
             _lastCleanPass = null;
             _vipsInSync = false;
+            _sourceNatInSync = false;
             _openRead?.Spoil();
             _metrics.RecordError("reconcile");
             throw;
@@ -208,6 +214,12 @@ internal sealed class Reconciler : IReconcilePass
         if (readKernel || !_vipsInSync || ReconcileRules.ChangesServiceSet(plan, before))
         {
             SyncVips(ReconcileRules.WantedVips(expected, plan.NextOwnership));
+        }
+
+        // Source NAT goes in before the first NAT connection to another host can start, and stays while one drains.
+        if (readKernel || !_sourceNatInSync || plan.Operations.Count > 0)
+        {
+            SyncSourceNat(ReconcileRules.SourceNatFamilies(expected, plan.NextOwnership), recheck: readKernel);
         }
 
         TimeSpan vips = timing.Lap();
@@ -301,6 +313,25 @@ internal sealed class Reconciler : IReconcilePass
         catch (VipSyncException exception)
         {
             _report.VipFailure(exception);
+        }
+    }
+
+    private void SyncSourceNat(HashSet<IpFamily> families, bool recheck)
+    {
+        if (_sourceNat is null)
+        {
+            return;
+        }
+
+        _sourceNatInSync = false;
+        try
+        {
+            _report.SourceNat(_sourceNat.Sync(families, recheck));
+            _sourceNatInSync = true;
+        }
+        catch (SourceNatSyncException exception)
+        {
+            _report.SourceNatFailure(exception);
         }
     }
 

@@ -20,8 +20,58 @@ public sealed class ReconcilerTests : IDisposable
     private readonly TestLog _log = new();
     private readonly RecordingMetrics _metrics = new();
 
-    private Reconciler Create(IDesiredSource source, InMemoryOwnershipStore store, IVipAddresses? vips = null) =>
-        new(_kernel, vips, store, new DesiredStateAssembler([source], null), new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, _metrics);
+    private Reconciler Create(IDesiredSource source, InMemoryOwnershipStore store, IVipAddresses? vips = null, ISourceNat? sourceNat = null) =>
+        new(_kernel, vips, store, new DesiredStateAssembler([source], null), new Planner(Policy, DrainPolicy.Default), Policy, _time, _log.Logger, _metrics,
+            sourceNat: sourceNat);
+
+    [Fact]
+    public void Run_NewNatService_SourceNatForItsFamilyGoesInBeforeTheServiceIsCreated()
+    {
+        var sourceNat = new RecordingSourceNat(_kernel);
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore(), sourceNat: sourceNat);
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        (IReadOnlySet<IpFamily> families, bool recheck, int appliedBefore) = Assert.Single(sourceNat.Syncs);
+        Assert.Equal([IpFamily.V4], families);
+        Assert.True(recheck);
+        Assert.Equal(0, appliedBefore);
+        Assert.NotEmpty(_kernel.Applied);
+    }
+
+    [Fact]
+    public void Run_ProjectedPasses_SyncSourceNatOnlyWhenTheyChangeSomethingAndWithoutRecheck()
+    {
+        var sourceNat = new RecordingSourceNat(_kernel);
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        Reconciler reconciler = Create(source, new InMemoryOwnershipStore(), sourceNat: sourceNat);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+        int afterNothingChanged = sourceNat.Syncs.Count;
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10"), Server("10.1.1.2") with { Method = ForwardingMethod.Route })], []);
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+
+        Assert.Equal(1, afterNothingChanged);
+        Assert.Equal(2, sourceNat.Syncs.Count);
+        Assert.False(sourceNat.Syncs[1].Recheck);
+        Assert.Empty(sourceNat.Syncs[1].Families);
+    }
+
+    [Fact]
+    public void Run_SourceNatFailsEveryPass_ServicesStillAppliedErrorLoggedOnceAndCountedEachTime()
+    {
+        var sourceNat = new RecordingSourceNat(_kernel) { Failure = new SourceNatSyncException("iptables cannot be run") };
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore(), sourceNat: sourceNat);
+
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+        reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.NotNull(_kernel.Find(Tcp("10.99.0.10")));
+        Assert.Equal(3, _metrics.Errors["source_nat"]);
+        Assert.Single(_log.Messages(LogEventLevel.Error), message => message.Contains("iptables cannot be run", StringComparison.Ordinal));
+    }
 
     [Fact]
     public void Run_NewService_PutsItsVipUpBeforeTheServiceIsCreated()

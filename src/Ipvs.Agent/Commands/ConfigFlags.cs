@@ -43,6 +43,7 @@ internal sealed class ConfigFlags
         Scalar("--ipvs-tcp-fin-timeout", ConfigurationKeys.IpvsTcpFinTimeout, "IPVS timeout of TCP connections after a FIN, set at start (kernel default 120s; unset leaves the kernel's).", "DURATION");
         Scalar("--ipvs-udp-timeout", ConfigurationKeys.IpvsUdpTimeout, "IPVS idle timeout of UDP flows, set at start (kernel default 300s; unset leaves the kernel's).", "DURATION");
         Scalar("--health-check-concurrency", ConfigurationKeys.HealthCheckConcurrency, $"Health checks in flight at once, 1-{AgentOptions.MaximumHealthCheckConcurrency} (default {AgentOptions.DefaultHealthCheckConcurrency}).", "COUNT");
+        Scalar("--source-nat", ConfigurationKeys.SourceNat, "Source NAT of NAT connections: auto (those leaving by the node's uplink, to real servers on other hosts), all, or off (default auto).", "MODE");
         List("--dns-upstream", ConfigurationKeys.DnsUpstreams, "Resolver for other names, address[:port]; repeatable; none for none (default: /etc/resolv.conf's).", "ADDR");
     }
 

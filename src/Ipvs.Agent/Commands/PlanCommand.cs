@@ -32,8 +32,9 @@ internal static class PlanCommand
         using Serilog.Core.Logger log = new LoggerConfiguration().MinimumLevel.Is(apply ? options.LogLevel : LogEventLevel.Warning)
             .WriteTo.Sink(new TextWriterSink(context.Error, new MessageTemplateTextFormatter(apply ? "{Message:lj}{NewLine}" : "warning: {Message:lj}{NewLine}", CultureInfo.InvariantCulture)))
             .CreateLogger();
+        var metrics = new AgentMetrics();
         var reconciler = new Reconciler(kernel, apply ? context.OpenVips(options.Interface) : null, new OwnershipStore(options.StateDir), assembler, planner,
-            options.OwnershipPolicy, context.Time, log, new AgentMetrics());
+            options.OwnershipPolicy, context.Time, log, metrics, sourceNat: apply ? context.OpenSourceNat(options) : null);
         ReconcileReport report = apply ? reconciler.Run(ReconcileReason.Startup, PassTable.Fresh) : reconciler.Preview();
         Plan plan = report.Plan;
         ApplyOutcome outcome = report.Outcome;
@@ -49,7 +50,8 @@ internal static class PlanCommand
             WriteText(context.Out, plan, outcome, apply, unserved, everyChange: options.LogLevel <= LogEventLevel.Debug);
         }
 
-        if (outcome.Failures.Count > 0)
+        // The VIPs or source NAT not in place (logged with the reason): the services are in the kernel but not reachable.
+        if (outcome.Failures.Count > 0 || metrics.Errors.ContainsKey("vip") || metrics.Errors.ContainsKey("source_nat"))
         {
             return ExitCodes.Runtime;
         }

@@ -144,6 +144,7 @@ internal static class AgentConfiguration
                 DnsUpstreams = DnsUpstreams(),
                 IpvsTimeouts = new IpvsTimeouts(IpvsTimeout(ConfigurationKeys.IpvsTcpTimeout), IpvsTimeout(ConfigurationKeys.IpvsTcpFinTimeout), IpvsTimeout(ConfigurationKeys.IpvsUdpTimeout)),
                 HealthCheckConcurrency = Count(ConfigurationKeys.HealthCheckConcurrency, defaults.HealthCheckConcurrency, 1, AgentOptions.MaximumHealthCheckConcurrency),
+                SourceNat = SourceNat(),
             };
         }
 
@@ -384,6 +385,23 @@ internal static class AgentConfiguration
             }
 
             return level ?? LogEventLevel.Information;
+        }
+
+        private SourceNatMode SourceNat()
+        {
+            string? value = Text(ConfigurationKeys.SourceNat);
+            switch (value?.ToLowerInvariant())
+            {
+                case null or "auto":
+                    return SourceNatMode.Auto;
+                case "all":
+                    return SourceNatMode.All;
+                case "off":
+                    return SourceNatMode.Off;
+                default:
+                    Fail(ConfigurationKeys.SourceNat, $"\"{value}\" is not auto, all or off");
+                    return SourceNatMode.Auto;
+            }
         }
 
         private LogFormat Format()

@@ -81,6 +81,9 @@ internal sealed record AgentOptions
     /// <summary>Health checks in flight at once (<c>healthCheckConcurrency</c>); the others wait their turn.</summary>
     public int HealthCheckConcurrency { get; init; } = DefaultHealthCheckConcurrency;
 
+    /// <summary>Which NAT connections get source NAT (<c>sourceNat</c>), so real servers on other hosts answer through this node.</summary>
+    public SourceNatMode SourceNat { get; init; } = SourceNatMode.Auto;
+
     public const int DefaultHealthCheckConcurrency = 64;
 
     public const int MaximumHealthCheckConcurrency = 4096;

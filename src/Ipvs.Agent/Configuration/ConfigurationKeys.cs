@@ -35,6 +35,7 @@ internal static class ConfigurationKeys
     public const string IpvsTcpFinTimeout = "ipvsTcpFinTimeout";
     public const string IpvsUdpTimeout = "ipvsUdpTimeout";
     public const string HealthCheckConcurrency = "healthCheckConcurrency";
+    public const string SourceNat = "sourceNat";
 
     public const string EnvironmentPrefix = "IPVS_AGENT_";
 
@@ -48,7 +49,7 @@ internal static class ConfigurationKeys
         DockerTlsCertPath, DockerTlsCa, DockerTlsCert, DockerTlsKey,
         SwarmManagerTlsCertPath, SwarmManagerTlsCa, SwarmManagerTlsCert, SwarmManagerTlsKey, DockerAllowInsecureTcp,
         DnsAddress, DnsDomain, DnsTtl, DnsUpstreams, IpvsTcpTimeout, IpvsTcpFinTimeout, IpvsUdpTimeout,
-        HealthCheckConcurrency,
+        HealthCheckConcurrency, SourceNat,
     ];
 
     /// <summary>Keys whose value is a list; every layer holds it as one comma-separated value, so a later layer replaces the whole list.</summary>

@@ -108,7 +108,8 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
 
             var assembler = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), ServiceNameDns.NameCheck(options), health);
             _reconciler = new Reconciler(_kernel, settings.Context.OpenVips(options.Interface), new OwnershipStore(options.StateDir), assembler,
-                new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics, _reader);
+                new Planner(options.OwnershipPolicy, new DrainPolicy(options.DrainTimeout)), options.OwnershipPolicy, time, log, metrics, _reader,
+                settings.Context.OpenSourceNat(options));
         }
         catch (Exception exception) when (exception is CommandFailedException or IOException or FormatException or UnauthorizedAccessException or ArgumentException or Netlink.NetlinkException)
         {

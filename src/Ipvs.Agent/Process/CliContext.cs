@@ -1,5 +1,7 @@
 using System.Collections;
+using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Reconciliation;
+using Ipvs.Agent.SourceNat;
 using Ipvs.Agent.Verification;
 using Ipvs.Core.Kernel;
 using Ipvs.Engine;
@@ -19,6 +21,9 @@ internal sealed class CliContext
     public Func<IKernelGateway> OpenKernel { get; init; } = KernelGateway.Open;
 
     public Func<string, IVipAddresses?> OpenVips { get; init; } = name => new VipAddresses(VipInterface.Open(name));
+
+    /// <summary>The host's source NAT for the options given; null for none (tests).</summary>
+    public Func<AgentOptions, ISourceNat?> OpenSourceNat { get; init; } = IptablesSourceNat.Create;
 
     public Func<CancellationToken, Task<KernelTable>> IpvsadmSave { get; init; } = cancellationToken => IpvsadmRunner.SaveAsync(cancellationToken: cancellationToken);
 

@@ -282,6 +282,28 @@ public static class ReconcileRules
         return [.. expected.Services.Keys.Where(key => !key.IsFirewallMark && ownership.Owns(key)).Select(key => key.Address)];
     }
 
+    /// <summary>
+    /// The address families whose NAT connections need source NAT: those of the owned services of the table a plan leads
+    /// to that forward to at least one real server by masquerade. A real server on another host answers the client's
+    /// address, not this node, unless its connections leave with this node's address (docs/architecture.md).
+    /// </summary>
+    public static HashSet<IpFamily> SourceNatFamilies(KernelTable expected, OwnershipRecord ownership)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(ownership);
+        var families = new HashSet<IpFamily>();
+        foreach (KernelService service in expected.Services.Values)
+        {
+            if (!families.Contains(service.Key.Family) && ownership.Owns(service.Key)
+                && service.RealServers.Values.Any(server => server.Server.Method == ForwardingMethod.Masquerade))
+            {
+                families.Add(service.Key.Family);
+            }
+        }
+
+        return families;
+    }
+
     /// <summary>The operations of <paramref name="operations"/> that are not among <paramref name="failures"/>.</summary>
     public static IReadOnlyList<IpvsOperation> Succeeded(IReadOnlyList<IpvsOperation> operations, IReadOnlyList<OperationFailure> failures)
     {

@@ -21,7 +21,7 @@ public sealed class AgentServiceTests : IDisposable
         () => new AgentOptions(),
         new LoggingLevelSwitch(),
         cleanup: false,
-        new CliContext { OpenKernel = () => new FakeKernel(), OpenVips = _ => null, Time = time, Out = TextWriter.Null, Error = TextWriter.Null });
+        new CliContext { OpenKernel = () => new FakeKernel(), OpenVips = _ => null, OpenSourceNat = _ => null, Time = time, Out = TextWriter.Null, Error = TextWriter.Null });
 
     /// <summary>A task of the daemon that fails without a stop request (here its clock) stops it with exit 3 and says why: systemd's Restart=on-failure then restarts it.</summary>
     [Fact]

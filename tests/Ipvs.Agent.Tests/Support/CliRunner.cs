@@ -26,6 +26,7 @@ internal sealed class CliRunner
             Environment = Environment,
             OpenKernel = () => Kernel,
             OpenVips = _ => null,
+            OpenSourceNat = _ => null,
             IpvsadmSave = IpvsadmSave,
         };
         int exitCode = await AgentCli.RunAsync(args, context, TestContext.Current.CancellationToken);

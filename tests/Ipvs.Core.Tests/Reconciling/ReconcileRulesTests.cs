@@ -190,6 +190,27 @@ public sealed class ReconcileRulesTests
     }
 
     [Fact]
+    public void SourceNatFamilies_OwnedServicesWithAMasqueradeServer_AreTheFamiliesNeedingIt()
+    {
+        VirtualServiceKey v6 = Tcp("fd00::10", 80);
+        VirtualServiceKey direct = Tcp("10.99.0.30", 80);
+        VirtualServiceKey foreignV6 = Tcp("fd00::20", 80);
+        KernelTable expected = Table(
+            InKernel(Service(Web), Server("192.168.56.12", 8080)),
+            InKernel(Service(direct), Server("192.168.56.13", 80, method: ForwardingMethod.Route)),
+            InKernel(Service(v6), Server("fd00:1::2", 8080, method: ForwardingMethod.Tunnel)),
+            InKernel(Service(foreignV6), Server("fd00:1::3", 8080)));
+
+        Assert.Equal([IpFamily.V4], ReconcileRules.SourceNatFamilies(expected, Owning(Web, direct, v6)));
+        Assert.Empty(ReconcileRules.SourceNatFamilies(expected, Owning(direct, v6)));
+        Assert.Equal([IpFamily.V4, IpFamily.V6], ReconcileRules.SourceNatFamilies(expected, Owning(Web, foreignV6)).Order());
+    }
+
+    [Fact]
+    public void SourceNatFamilies_OwnedServiceWithoutRealServers_NeedsNothing() =>
+        Assert.Empty(ReconcileRules.SourceNatFamilies(Table(InKernel(Service(Web), Array.Empty<RealServer>())), Owning(Web)));
+
+    [Fact]
     public void Succeeded_SomeFailed_KeepsTheOthersInOrder()
     {
         IpvsOperation[] operations = [Operation(IpvsOperationKind.AddService, Web), Operation(IpvsOperationKind.AddServer, Web), Operation(IpvsOperationKind.AddService, Api)];

@@ -64,6 +64,50 @@ public sealed class AgentLabTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_NatServiceWithNodeAddress_SourceNatRuleOutItsInterfaceAndOffRemovesItLeavingForeignRules()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("agent-snat");
+        string services = _scratch.Write("services.yaml", Services);
+        await lab.RunAsync("ip", "link", "add", "up0", "type", "dummy");
+        await lab.RunAsync("ip", "addr", "add", "192.0.2.1/24", "dev", "up0");
+        await lab.RunAsync("ip", "link", "set", "up0", "up");
+        await lab.RunAsync("iptables-legacy", "-t", "nat", "-A", "POSTROUTING", "-s", "10.250.0.0/16", "-j", "MASQUERADE");
+        string foreign = await lab.RunAsync("iptables-legacy", "-t", "nat", "-S", "POSTROUTING");
+
+        BufferedCommandResult apply = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services, "--node-address", "192.0.2.1"));
+        string installed = await lab.RunAsync("iptables-legacy-save", "-t", "nat");
+        BufferedCommandResult again = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services, "--node-address", "192.0.2.1"));
+        BufferedCommandResult off = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services, "--source-nat", "off"));
+        string removed = await lab.RunAsync("iptables-legacy-save", "-t", "nat");
+
+        Assert.True(apply.ExitCode == 0, apply.StandardOutput + apply.StandardError);
+        Assert.Contains("source NAT: IPv4 NAT connections leaving out up0 are masqueraded (iptables-legacy", apply.StandardError, StringComparison.Ordinal);
+        Assert.Contains("-A IPVS-AGENT-POSTROUTING -o up0 -m ipvs --vdir ORIGINAL --vmethod MASQ", installed, StringComparison.Ordinal);
+        Assert.Single(installed.Split('\n'), line => line.EndsWith("-j IPVS-AGENT-POSTROUTING", StringComparison.Ordinal));
+        Assert.True(again.ExitCode == 0, again.StandardOutput + again.StandardError);
+        Assert.DoesNotContain("source NAT", again.StandardError, StringComparison.Ordinal);
+        Assert.True(off.ExitCode == 0, off.StandardOutput + off.StandardError);
+        Assert.Contains("source NAT: IPv4 rules removed", off.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("IPVS-AGENT", removed, StringComparison.Ordinal);
+        Assert.Equal(foreign, await lab.RunAsync("iptables-legacy", "-t", "nat", "-S", "POSTROUTING"));
+        Assert.Equal("1", (await lab.RunAsync("cat", "/proc/sys/net/ipv4/vs/conntrack")).Trim());
+    }
+
+    [Fact]
+    public async Task Apply_NatServiceWithoutAnyUplink_AppliesAndWarnsThatOtherHostsCannotAnswer()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("agent-snat-none");
+        string services = _scratch.Write("services.yaml", Services);
+
+        BufferedCommandResult apply = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services));
+
+        Assert.True(apply.ExitCode == 0, apply.StandardOutput + apply.StandardError);
+        Assert.Contains("no source NAT for IPv4: no interface holds nodeAddress and no default route", apply.StandardError, StringComparison.Ordinal);
+        Assert.True(await HasRules(lab, WebRules));
+        Assert.DoesNotContain("IPVS-AGENT", await lab.RunAsync("iptables-legacy-save", "-t", "nat"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OneShotVerbs_ApplyPlanVerifyStatusAndBadYaml_BehaveAsDocumented()
     {
         await using LabNamespace lab = await LabNamespace.CreateAsync("agent-oneshot");

@@ -1,0 +1,208 @@
+using Ipvs.Agent.Configuration;
+using Ipvs.Core.Model;
+using Ipvs.Engine;
+
+namespace Ipvs.Agent.SourceNat;
+
+/// <summary>
+/// Keeps the agent's source NAT (<see cref="SourceNatRules"/>) in the host's iptables, per family, through
+/// <c>iptables-restore --noflush</c>: the I/O edge of source NAT. Why iptables and not nf_tables over netlink: README,
+/// "Dependencies".
+/// </summary>
+/// <remarks>
+/// Two iptables backends may exist on a host, nf_tables (Debian 12's default) and legacy; rules in the wrong one still
+/// work but hide from the operator's tools, and some kernels (the lab's) have only legacy for IPv4. So: the backend
+/// already holding the agent's chain; else the one <c>iptables -V</c> names (the host's choice), then the other, the
+/// first whose restore the kernel accepts.
+/// </remarks>
+internal sealed class IptablesSourceNat : ISourceNat
+{
+    public delegate CommandResult Runner(string program, IReadOnlyList<string> arguments, string? input);
+
+    private readonly SourceNatMode _mode;
+    private readonly Func<IpFamily, IReadOnlyList<string>> _uplinks;
+    private readonly Runner _run;
+    private readonly string _procSys;
+    private readonly Dictionary<IpFamily, string[]> _backends = [];
+
+    /// <summary>Per family: where the rules were last put and for which uplinks; absent when the agent holds none.</summary>
+    private readonly Dictionary<IpFamily, (string Backend, string[] Uplinks)> _installed = [];
+
+    /// <summary>Families known to hold none of the agent's rules (read once, then trusted until the agent adds some).</summary>
+    private readonly HashSet<IpFamily> _knownAbsent = [];
+
+    public IptablesSourceNat(SourceNatMode mode, Func<IpFamily, IReadOnlyList<string>> uplinks, Runner? run = null, string procSys = "/proc/sys")
+    {
+        _mode = mode;
+        _uplinks = uplinks;
+        _run = run ?? HostCommand.Run;
+        _procSys = procSys;
+    }
+
+    public static IptablesSourceNat Create(AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var uplinks = new HostUplinks(options.NodeAddress);
+        return new IptablesSourceNat(options.SourceNat, uplinks.For);
+    }
+
+    public SourceNatOutcome Sync(IReadOnlySet<IpFamily> families, bool recheck)
+    {
+        ArgumentNullException.ThrowIfNull(families);
+        var changes = new List<string>();
+        var warnings = new List<string>();
+        foreach (IpFamily family in (IpFamily[])[IpFamily.V4, IpFamily.V6])
+        {
+            string[] uplinks = _mode == SourceNatMode.Auto && families.Contains(family) ? [.. _uplinks(family)] : [];
+            if (_mode == SourceNatMode.Auto && uplinks.Length == 0 && families.Contains(family))
+            {
+                // Nothing leaves this host by a known way, so nothing is masqueraded: local real servers still work.
+                warnings.Add($"no source NAT for {Name(family)}: no interface holds nodeAddress and no default route leaves this host, so NAT real servers on other hosts cannot answer through it; set nodeAddress (or sourceNat: all)");
+                Drop(family, recheck, changes);
+            }
+            else if (_mode != SourceNatMode.Off && families.Contains(family))
+            {
+                Keep(family, uplinks, recheck, changes);
+            }
+            else
+            {
+                Drop(family, recheck, changes);
+            }
+        }
+
+        return new SourceNatOutcome(changes, warnings.Count == 0 ? null : string.Join("; ", warnings));
+    }
+
+    private void Keep(IpFamily family, string[] uplinks, bool recheck, List<string> changes)
+    {
+
+        if (_installed.TryGetValue(family, out var installed) && installed.Uplinks.SequenceEqual(uplinks)
+            && (!recheck || (Save(installed.Backend) is { } current && SourceNatRules.IsInPlace(current, uplinks))))
+        {
+            return;
+        }
+
+        string[] backends = Backends(family);
+        if (backends.Length == 0)
+        {
+            string tool = family == IpFamily.V4 ? "iptables" : "ip6tables";
+            throw new SourceNatSyncException($"{tool} cannot be run: install iptables (Debian: apt-get install iptables), or set sourceNat: off");
+        }
+
+        EnsureConntrack(changes);
+        var states = backends.Select(backend => (Backend: backend, State: Save(backend))).ToList();
+        var held = states.FirstOrDefault(candidate => candidate.State?.IsPresent == true);
+        if (held.State is not null && SourceNatRules.IsInPlace(held.State, uplinks))
+        {
+            _installed[family] = (held.Backend, uplinks);
+            _knownAbsent.Remove(family);
+            return;
+        }
+
+        string where = uplinks.Length == 0 ? "out any interface" : $"out {string.Join(", ", uplinks)}";
+        var errors = new List<string>();
+        foreach ((string backend, SourceNatState? state) in held.State is not null ? [held] : states)
+        {
+            if (state is null)
+            {
+                errors.Add($"{backend}-save failed");
+                continue;
+            }
+
+            CommandResult result = Restore(backend, SourceNatRules.Install(uplinks, state));
+            if (result.ExitCode == 0)
+            {
+                _installed[family] = (backend, uplinks);
+                _knownAbsent.Remove(family);
+                changes.Add(held.State is null
+                    ? $"source NAT: {Name(family)} NAT connections leaving {where} are masqueraded ({backend}, chain {SourceNatRules.Chain})"
+                    : $"source NAT: {Name(family)} rules put back in place, {where} ({backend}, chain {SourceNatRules.Chain})");
+                return;
+            }
+
+            errors.Add($"{backend}-restore exited with {result.ExitCode}: {FirstLine(result.Error)}");
+        }
+
+        _installed.Remove(family);
+        throw new SourceNatSyncException($"{Name(family)} source NAT rules could not be installed: {string.Join("; ", errors)}");
+    }
+
+    private void Drop(IpFamily family, bool recheck, List<string> changes)
+    {
+        bool held = _installed.Remove(family);
+        if (!held && (_knownAbsent.Contains(family) || !recheck))
+        {
+            return;
+        }
+
+        foreach (string backend in Backends(family))
+        {
+            if (Save(backend) is { IsPresent: true } state)
+            {
+                CommandResult result = Restore(backend, SourceNatRules.Remove(state));
+                if (result.ExitCode != 0)
+                {
+                    throw new SourceNatSyncException($"{Name(family)} source NAT rules could not be removed: {backend}-restore exited with {result.ExitCode}: {FirstLine(result.Error)}");
+                }
+
+                changes.Add($"source NAT: {Name(family)} rules removed, no owned NAT service needs them ({backend})");
+            }
+        }
+
+        _knownAbsent.Add(family);
+    }
+
+    /// <summary>IPVS keeps no conntrack entries for its connections unless told, and MASQUERADE has nothing to work on without them.</summary>
+    private void EnsureConntrack(List<string> changes)
+    {
+        string path = Path.Combine(_procSys, "net/ipv4/vs/conntrack");
+        try
+        {
+            string current = File.ReadAllText(path).Trim();
+            if (current != "1")
+            {
+                File.WriteAllText(path, "1");
+                changes.Add($"sysctl net.ipv4.vs.conntrack = 1 (was {current}): source NAT of IPVS connections needs their conntrack entries");
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new SourceNatSyncException($"net.ipv4.vs.conntrack could not be set to 1 ({path}): {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>The iptables backends to try for <paramref name="family"/>, the host's own choice first; none without iptables.</summary>
+    private string[] Backends(IpFamily family)
+    {
+        if (_backends.TryGetValue(family, out string[]? known))
+        {
+            return known;
+        }
+
+        string tool = family == IpFamily.V4 ? "iptables" : "ip6tables";
+        CommandResult version = _run(tool, ["-V"], null);
+        string[] backends = version.ExitCode != 0 ? []
+            : version.Output.Contains("(legacy)", StringComparison.Ordinal) ? [$"{tool}-legacy", $"{tool}-nft"]
+            : version.Output.Contains("(nf_tables)", StringComparison.Ordinal) ? [$"{tool}-nft", $"{tool}-legacy"]
+            : [tool];
+        if (backends.Length > 0)
+        {
+            _backends[family] = backends; // an absent iptables is asked for again: it may be installed meanwhile
+        }
+
+        return backends;
+    }
+
+    /// <summary>The backend's view of the agent's rules, or null when it cannot be read (absent, or the kernel lacks it).</summary>
+    private SourceNatState? Save(string backend)
+    {
+        CommandResult result = _run($"{backend}-save", ["-t", "nat"], null);
+        return result.ExitCode == 0 ? SourceNatRules.Read(result.Output) : null;
+    }
+
+    private CommandResult Restore(string backend, string input) => _run($"{backend}-restore", ["-w", "5", "--noflush"], input);
+
+    private static string Name(IpFamily family) => family == IpFamily.V4 ? "IPv4" : "IPv6";
+
+    private static string FirstLine(string text) => text.Trim().Split('\n')[0].Trim() is { Length: > 0 } line ? line : "no message";
+}

@@ -1,0 +1,217 @@
+using Ipvs.Agent.Configuration;
+using Ipvs.Agent.SourceNat;
+using Ipvs.Core.Model;
+using Ipvs.Engine;
+
+namespace Ipvs.Agent.Tests.SourceNat;
+
+public sealed class IptablesSourceNatTests : IDisposable
+{
+    private const string ForeignRule = "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE";
+
+    private static readonly HashSet<IpFamily> V4 = [IpFamily.V4];
+    private static readonly HashSet<IpFamily> None = [];
+
+    private readonly FakeIptables _iptables = new();
+    private readonly string _procSys = Directory.CreateTempSubdirectory("ipvs-agent-procsys-").FullName;
+    private readonly Dictionary<IpFamily, string[]> _uplinks = new() { [IpFamily.V4] = ["eth0"], [IpFamily.V6] = ["eth0"] };
+
+    public IptablesSourceNatTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_procSys, "net/ipv4/vs"));
+        File.WriteAllText(Conntrack, "0\n");
+    }
+
+    private string Conntrack => Path.Combine(_procSys, "net/ipv4/vs/conntrack");
+
+    private IptablesSourceNat Create(SourceNatMode mode = SourceNatMode.Auto) => new(mode, family => _uplinks[family], _iptables.Run, _procSys);
+
+    [Fact]
+    public void Sync_NatServicesOnHostWhoseNftTheKernelRefuses_InstallsInLegacyAndTurnsOnIpvsConntrack()
+    {
+        _iptables.Refusing.Add("iptables-nft");
+        _iptables.Of("iptables-legacy").Add(ForeignRule);
+
+        IReadOnlyList<string> changes = Create().Sync(V4, recheck: true).Changes;
+
+        Assert.Contains(changes, change => change.StartsWith("source NAT: IPv4 NAT connections leaving out eth0 are masqueraded (iptables-legacy", StringComparison.Ordinal));
+        Assert.Contains(changes, change => change.StartsWith("sysctl net.ipv4.vs.conntrack = 1 (was 0)", StringComparison.Ordinal));
+        Assert.Equal("1", File.ReadAllText(Conntrack));
+        SourceNatState state = SourceNatRules.Read(_iptables.Of("iptables-legacy").Save());
+        Assert.True(SourceNatRules.IsInPlace(state, ["eth0"]));
+        Assert.Equal(ForeignRule, _iptables.Of("iptables-legacy").Rules[0]);
+        Assert.Empty(_iptables.Of("iptables-nft").Rules);
+    }
+
+    [Fact]
+    public void Sync_HostChoosesNft_InstallsThereFirst()
+    {
+        Create().Sync(V4, recheck: true);
+
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), ["eth0"]));
+        Assert.Empty(_iptables.Of("iptables-legacy").Rules);
+    }
+
+    [Fact]
+    public void Sync_SameFamiliesAgainWithoutRecheck_RunsNothing()
+    {
+        IptablesSourceNat sourceNat = Create();
+        sourceNat.Sync(V4, recheck: true);
+        int calls = _iptables.Calls.Count;
+
+        Assert.Empty(sourceNat.Sync(V4, recheck: false).Changes);
+        Assert.Equal(calls, _iptables.Calls.Count);
+    }
+
+    [Fact]
+    public void Sync_RecheckAfterTheOperatorFlushedTheChain_PutsTheRuleBack()
+    {
+        IptablesSourceNat sourceNat = Create();
+        sourceNat.Sync(V4, recheck: true);
+        _iptables.Of("iptables-nft").Restore("*nat\n-F IPVS-AGENT-POSTROUTING\nCOMMIT\n");
+
+        Assert.Empty(sourceNat.Sync(V4, recheck: false).Changes);
+        string change = Assert.Single(sourceNat.Sync(V4, recheck: true).Changes);
+
+        Assert.StartsWith("source NAT: IPv4 rules put back in place, out eth0", change, StringComparison.Ordinal);
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), ["eth0"]));
+    }
+
+    [Fact]
+    public void Sync_RecheckWithRulesInPlace_ChangesNothingAndWritesNothing()
+    {
+        IptablesSourceNat sourceNat = Create();
+        sourceNat.Sync(V4, recheck: true);
+        int calls = _iptables.Calls.Count;
+
+        Assert.Empty(sourceNat.Sync(V4, recheck: true).Changes);
+        Assert.Contains(_iptables.Calls.Skip(calls), call => call == "iptables-nft-save -t nat");
+        Assert.DoesNotContain(_iptables.Calls.Skip(calls), call => call.Contains("-restore", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Sync_UplinkChanged_RulesFollowWithoutARecheck()
+    {
+        IptablesSourceNat sourceNat = Create();
+        sourceNat.Sync(V4, recheck: true);
+        _uplinks[IpFamily.V4] = ["eth1"];
+
+        sourceNat.Sync(V4, recheck: false);
+
+        SourceNatState state = SourceNatRules.Read(_iptables.Of("iptables-nft").Save());
+        Assert.True(SourceNatRules.IsInPlace(state, ["eth1"]));
+        Assert.Single(state.Jumps);
+    }
+
+    [Fact]
+    public void Sync_NoNatServiceLeft_RemovesChainAndJumpAndLeavesForeignRules()
+    {
+        IptablesSourceNat sourceNat = Create();
+        _iptables.Of("iptables-nft").Add(ForeignRule);
+        sourceNat.Sync(V4, recheck: true);
+
+        string change = Assert.Single(sourceNat.Sync(None, recheck: false).Changes);
+
+        Assert.StartsWith("source NAT: IPv4 rules removed", change, StringComparison.Ordinal);
+        Assert.Equal([ForeignRule], _iptables.Of("iptables-nft").Rules);
+        Assert.False(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()).HasChain);
+    }
+
+    [Fact]
+    public void Sync_ModeOffWithRulesLeftByAnEarlierRun_RemovesThemOnceThenRunsNothing()
+    {
+        Create().Sync(V4, recheck: true);
+        IptablesSourceNat off = Create(SourceNatMode.Off);
+
+        Assert.Single(off.Sync(V4, recheck: true).Changes);
+        int calls = _iptables.Calls.Count;
+        Assert.Empty(off.Sync(V4, recheck: true).Changes);
+
+        Assert.Equal(calls, _iptables.Calls.Count);
+        Assert.False(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()).IsPresent);
+    }
+
+    [Fact]
+    public void Sync_ModeAll_OneRuleWithoutAnInterface()
+    {
+        Create(SourceNatMode.All).Sync(V4, recheck: true);
+
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), []));
+    }
+
+    [Fact]
+    public void Sync_AutoWithoutAnUplink_InstallsNothingAndWarnsNamingWhatToSet()
+    {
+        _uplinks[IpFamily.V4] = [];
+
+        SourceNatOutcome outcome = Create().Sync(V4, recheck: true);
+
+        Assert.Contains("no source NAT for IPv4", outcome.Warning, StringComparison.Ordinal);
+        Assert.Contains("set nodeAddress", outcome.Warning, StringComparison.Ordinal);
+        Assert.Empty(outcome.Changes);
+        Assert.False(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()).IsPresent);
+    }
+
+    [Fact]
+    public void Sync_UplinkGoneAfterInstall_RemovesTheRulesAndWarns()
+    {
+        IptablesSourceNat sourceNat = Create();
+        sourceNat.Sync(V4, recheck: true);
+        _uplinks[IpFamily.V4] = [];
+
+        SourceNatOutcome outcome = sourceNat.Sync(V4, recheck: false);
+
+        Assert.NotNull(outcome.Warning);
+        Assert.StartsWith("source NAT: IPv4 rules removed", Assert.Single(outcome.Changes), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sync_EveryBackendRefuses_FailsWithEachReason()
+    {
+        _iptables.Refusing.UnionWith(["iptables-nft", "iptables-legacy"]);
+
+        var error = Assert.Throws<SourceNatSyncException>(() => Create().Sync(V4, recheck: true));
+
+        Assert.Contains("iptables-nft-restore exited with 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("iptables-legacy-restore exited with 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sync_IptablesNotInstalled_FailsWithTheInstallHintOnlyWhenSomethingNeedsIt()
+    {
+        _iptables.Version = null;
+        IptablesSourceNat sourceNat = Create();
+
+        Assert.Empty(sourceNat.Sync(None, recheck: true).Changes);
+        var error = Assert.Throws<SourceNatSyncException>(() => sourceNat.Sync(V4, recheck: true));
+
+        Assert.Contains("apt-get install iptables", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sync_ChainAlreadyInLegacyOnANftHost_KeepsUsingLegacy()
+    {
+        IptablesSourceNat first = Create();
+        _iptables.Refusing.Add("iptables-nft");
+        first.Sync(V4, recheck: true);
+        _iptables.Refusing.Clear();
+
+        IptablesSourceNat restarted = Create();
+        Assert.Empty(restarted.Sync(V4, recheck: true).Changes);
+
+        Assert.Empty(_iptables.Of("iptables-nft").Rules);
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-legacy").Save()), ["eth0"]));
+    }
+
+    [Fact]
+    public void Sync_IpVsConntrackCannotBeSet_FailsNamingTheSysctl()
+    {
+        Directory.Delete(Path.Combine(_procSys, "net"), recursive: true);
+
+        var error = Assert.Throws<SourceNatSyncException>(() => Create().Sync(V4, recheck: true));
+
+        Assert.Contains("net.ipv4.vs.conntrack could not be set to 1", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_procSys, recursive: true);
+}
