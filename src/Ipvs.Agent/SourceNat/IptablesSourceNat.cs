@@ -1,12 +1,13 @@
 using Ipvs.Agent.Configuration;
 using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
 using Ipvs.Engine;
 
 namespace Ipvs.Agent.SourceNat;
 
 /// <summary>
 /// Keeps the agent's source NAT (<see cref="SourceNatRules"/>) in the host's iptables, per family, through
-/// <c>iptables-restore --noflush</c>: the I/O edge of source NAT. Why iptables and not nf_tables over netlink: README,
+/// <c>iptables-restore --noflush</c>: the I/O edge of source NAT (its nat rule and the filter rule that lets the answers through). Why iptables and not nf_tables over netlink: README,
 /// "Dependencies".
 /// </summary>
 /// <remarks>
@@ -21,6 +22,7 @@ internal sealed class IptablesSourceNat : ISourceNat
 
     private readonly SourceNatMode _mode;
     private readonly Func<IpFamily, IReadOnlyList<string>> _uplinks;
+    private readonly IReadOnlyList<AddressBlock> _vipBlocks;
     private readonly Runner _run;
     private readonly string _procSys;
     private readonly Dictionary<IpFamily, string[]> _backends = [];
@@ -31,10 +33,11 @@ internal sealed class IptablesSourceNat : ISourceNat
     /// <summary>Families known to hold none of the agent's rules (read once, then trusted until the agent adds some).</summary>
     private readonly HashSet<IpFamily> _knownAbsent = [];
 
-    public IptablesSourceNat(SourceNatMode mode, Func<IpFamily, IReadOnlyList<string>> uplinks, Runner? run = null, string procSys = "/proc/sys")
+    public IptablesSourceNat(SourceNatMode mode, Func<IpFamily, IReadOnlyList<string>> uplinks, IReadOnlyList<AddressBlock> vipBlocks, Runner? run = null, string procSys = "/proc/sys")
     {
         _mode = mode;
         _uplinks = uplinks;
+        _vipBlocks = vipBlocks;
         _run = run ?? HostCommand.Run;
         _procSys = procSys;
     }
@@ -43,7 +46,7 @@ internal sealed class IptablesSourceNat : ISourceNat
     {
         ArgumentNullException.ThrowIfNull(options);
         var uplinks = new HostUplinks(options.NodeAddress);
-        return new IptablesSourceNat(options.SourceNat, uplinks.For);
+        return new IptablesSourceNat(options.SourceNat, uplinks.For, options.AllowedVipCidrs);
     }
 
     public SourceNatOutcome Sync(IReadOnlySet<IpFamily> families, bool recheck)
@@ -77,7 +80,7 @@ internal sealed class IptablesSourceNat : ISourceNat
     {
 
         if (_installed.TryGetValue(family, out var installed) && installed.Uplinks.SequenceEqual(uplinks)
-            && (!recheck || (Save(installed.Backend) is { } current && SourceNatRules.IsInPlace(current, uplinks))))
+            && (!recheck || (Save(installed.Backend) is { } current && SourceNatRules.IsInPlace(current, uplinks, VipBlocks(family)))))
         {
             return;
         }
@@ -89,10 +92,11 @@ internal sealed class IptablesSourceNat : ISourceNat
             throw new SourceNatSyncException($"{tool} cannot be run: install iptables (Debian: apt-get install iptables), or set sourceNat: off");
         }
 
+        string[] blocks = VipBlocks(family);
         EnsureConntrack(changes);
         var states = backends.Select(backend => (Backend: backend, State: Save(backend))).ToList();
         var held = states.FirstOrDefault(candidate => candidate.State?.IsPresent == true);
-        if (held.State is not null && SourceNatRules.IsInPlace(held.State, uplinks))
+        if (held.State is not null && SourceNatRules.IsInPlace(held.State, uplinks, blocks))
         {
             _installed[family] = (held.Backend, uplinks);
             _knownAbsent.Remove(family);
@@ -109,14 +113,14 @@ internal sealed class IptablesSourceNat : ISourceNat
                 continue;
             }
 
-            CommandResult result = Restore(backend, SourceNatRules.Install(uplinks, state));
+            CommandResult result = Restore(backend, SourceNatRules.Install(uplinks, blocks, state));
             if (result.ExitCode == 0)
             {
                 _installed[family] = (backend, uplinks);
                 _knownAbsent.Remove(family);
                 changes.Add(held.State is null
-                    ? $"source NAT: {Name(family)} NAT connections leaving {where} are masqueraded ({backend}, chain {SourceNatRules.Chain})"
-                    : $"source NAT: {Name(family)} rules put back in place, {where} ({backend}, chain {SourceNatRules.Chain})");
+                    ? $"source NAT: {Name(family)} NAT connections leaving {where} are masqueraded and their replies forwarded ({backend}, chains {SourceNatRules.MasqueradeChain} and {SourceNatRules.ForwardChain})"
+                    : $"source NAT: {Name(family)} rules put back in place, {where} ({backend})");
                 return;
             }
 
@@ -196,11 +200,25 @@ internal sealed class IptablesSourceNat : ISourceNat
     /// <summary>The backend's view of the agent's rules, or null when it cannot be read (absent, or the kernel lacks it).</summary>
     private SourceNatState? Save(string backend)
     {
-        CommandResult result = _run($"{backend}-save", ["-t", "nat"], null);
+        CommandResult result = _run($"{backend}-save", [], null);
         return result.ExitCode == 0 ? SourceNatRules.Read(result.Output) : null;
     }
 
     private CommandResult Restore(string backend, string input) => _run($"{backend}-restore", ["-w", "5", "--noflush"], input);
+
+    /// <summary>The VIP blocks of <paramref name="family"/> as iptables prints them: the network with its host bits cleared.</summary>
+    private string[] VipBlocks(IpFamily family) =>
+        [.. _vipBlocks.Where(block => block.Network.Family == family).Select(block =>
+        {
+            Span<byte> bytes = stackalloc byte[NetAddress.MaxByteLength];
+            int length = block.Network.WriteBytes(bytes);
+            for (int bit = block.PrefixLength; bit < length * 8; bit++)
+            {
+                bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
+            }
+
+            return $"{NetAddress.FromBytes(family, bytes[..length])}/{block.PrefixLength}";
+        }).Distinct()];
 
     private static string Name(IpFamily family) => family == IpFamily.V4 ? "IPv4" : "IPv6";
 

@@ -1,7 +1,7 @@
 namespace Ipvs.Agent.SourceNat;
 
-/// <summary>The agent's source NAT as one iptables backend shows it: its chain, the POSTROUTING rules that jump to it, the chain's rules.</summary>
-internal sealed record SourceNatState(bool HasChain, IReadOnlyList<string> Jumps, IReadOnlyList<string> Rules)
+/// <summary>The agent's source NAT as one iptables backend shows it: its nat chain and its filter chain.</summary>
+internal sealed record SourceNatState(AgentChainState Masquerade, AgentChainState Forward)
 {
-    public bool IsPresent => HasChain || Jumps.Count > 0;
+    public bool IsPresent => Masquerade.IsPresent || Forward.IsPresent;
 }

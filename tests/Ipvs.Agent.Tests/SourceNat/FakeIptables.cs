@@ -3,12 +3,12 @@ using Ipvs.Agent.SourceNat;
 namespace Ipvs.Agent.Tests.SourceNat;
 
 /// <summary>
-/// The nat table of each iptables backend, as far as <c>-save -t nat</c> and <c>-restore --noflush</c> show it: chain
-/// declarations, appends, deletes by spec, flush and delete of a chain. Calls are recorded.
+/// The nat and filter tables of each iptables backend, as far as <c>-save</c> and <c>-restore --noflush</c> show them:
+/// chain declarations, appends, deletes by spec, flush and delete of a chain, one commit per table. Calls are recorded.
 /// </summary>
 internal sealed class FakeIptables
 {
-    private readonly Dictionary<string, Table> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tables> _backends = new(StringComparer.Ordinal);
 
     /// <summary>What <c>iptables -V</c> prints; null: iptables is not installed.</summary>
     public string? Version { get; set; } = "iptables v1.8.9 (nf_tables)";
@@ -18,11 +18,11 @@ internal sealed class FakeIptables
 
     public List<string> Calls { get; } = [];
 
-    public Table Of(string backend) => _tables.TryGetValue(backend, out Table? table) ? table : _tables[backend] = new Table();
+    public Tables Of(string backend) => _backends.TryGetValue(backend, out Tables? tables) ? tables : _backends[backend] = new Tables();
 
     public CommandResult Run(string program, IReadOnlyList<string> arguments, string? input)
     {
-        Calls.Add($"{program} {string.Join(' ', arguments)}");
+        Calls.Add($"{program} {string.Join(' ', arguments)}".TrimEnd());
         if (Version is null)
         {
             return new CommandResult(127, string.Empty, $"{program}: No such file or directory");
@@ -44,31 +44,47 @@ internal sealed class FakeIptables
             : Of(backend).Restore(input!);
     }
 
-    internal sealed class Table
+    internal sealed class Tables
     {
-        private readonly List<string> _chains = [];
-        private readonly List<string> _rules = [];
+        private static readonly Dictionary<string, string[]> BuiltIn = new(StringComparer.Ordinal)
+        {
+            ["filter"] = ["INPUT", "FORWARD", "OUTPUT"],
+            ["nat"] = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+        };
 
-        public IReadOnlyList<string> Rules => _rules;
+        private readonly Dictionary<string, (List<string> Chains, List<string> Rules)> _tables = new(StringComparer.Ordinal)
+        {
+            ["filter"] = ([], []),
+            ["nat"] = ([], []),
+        };
 
-        public void Add(string rule) => _rules.Add(rule);
+        /// <summary>The rules of <paramref name="table"/>, in order.</summary>
+        public IReadOnlyList<string> Rules(string table) => _tables[table].Rules;
 
-        public string Save() =>
-            "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
-            + string.Concat(_chains.Select(chain => $":{chain} - [0:0]\n"))
-            + string.Concat(_rules.Select(rule => rule + "\n")) + "COMMIT\n";
+        public void Add(string table, string rule) => _tables[table].Rules.Add(rule);
 
-        /// <summary>All or nothing, as one restore commit is.</summary>
+        public string Save() => string.Concat(_tables.Select(table =>
+            $"*{table.Key}\n" + string.Concat(BuiltIn[table.Key].Select(chain => $":{chain} ACCEPT [0:0]\n"))
+            + string.Concat(table.Value.Chains.Select(chain => $":{chain} - [0:0]\n"))
+            + string.Concat(table.Value.Rules.Select(rule => rule + "\n")) + "COMMIT\n"));
+
+        /// <summary>All or nothing per table, as each commit is.</summary>
         public CommandResult Restore(string input)
         {
-            var chains = new List<string>(_chains);
-            var rules = new List<string>(_rules);
+            string? table = null;
+            List<string> chains = [], rules = [];
             foreach (string line in input.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 string[] words = line.Split(' ');
                 switch (words[0])
                 {
-                    case "*nat" or "COMMIT":
+                    case var name when name.StartsWith('*'):
+                        table = name[1..];
+                        chains = [.. _tables[table].Chains];
+                        rules = [.. _tables[table].Rules];
+                        break;
+                    case "COMMIT":
+                        _tables[table!] = (chains, rules);
                         break;
                     case var declaration when declaration.StartsWith(':'):
                         string declared = declaration[1..];
@@ -95,10 +111,6 @@ internal sealed class FakeIptables
                 }
             }
 
-            _chains.Clear();
-            _chains.AddRange(chains);
-            _rules.Clear();
-            _rules.AddRange(rules);
             return new CommandResult(0, string.Empty, string.Empty);
         }
     }

@@ -1,6 +1,7 @@
 using Ipvs.Agent.Configuration;
 using Ipvs.Agent.SourceNat;
 using Ipvs.Core.Model;
+using Ipvs.Core.Ownership;
 using Ipvs.Engine;
 
 namespace Ipvs.Agent.Tests.SourceNat;
@@ -24,23 +25,27 @@ public sealed class IptablesSourceNatTests : IDisposable
 
     private string Conntrack => Path.Combine(_procSys, "net/ipv4/vs/conntrack");
 
-    private IptablesSourceNat Create(SourceNatMode mode = SourceNatMode.Auto) => new(mode, family => _uplinks[family], _iptables.Run, _procSys);
+    private static readonly AddressBlock[] VipBlocks = [AddressBlock.Parse("10.99.0.5/24"), AddressBlock.Parse("fd00::/64")];
+
+    private static readonly string[] V4Blocks = ["10.99.0.0/24"];
+
+    private IptablesSourceNat Create(SourceNatMode mode = SourceNatMode.Auto) => new(mode, family => _uplinks[family], VipBlocks, _iptables.Run, _procSys);
 
     [Fact]
     public void Sync_NatServicesOnHostWhoseNftTheKernelRefuses_InstallsInLegacyAndTurnsOnIpvsConntrack()
     {
         _iptables.Refusing.Add("iptables-nft");
-        _iptables.Of("iptables-legacy").Add(ForeignRule);
+        _iptables.Of("iptables-legacy").Add("nat", ForeignRule);
 
         IReadOnlyList<string> changes = Create().Sync(V4, recheck: true).Changes;
 
-        Assert.Contains(changes, change => change.StartsWith("source NAT: IPv4 NAT connections leaving out eth0 are masqueraded (iptables-legacy", StringComparison.Ordinal));
+        Assert.Contains(changes, change => change.StartsWith("source NAT: IPv4 NAT connections leaving out eth0 are masqueraded and their replies forwarded (iptables-legacy", StringComparison.Ordinal));
         Assert.Contains(changes, change => change.StartsWith("sysctl net.ipv4.vs.conntrack = 1 (was 0)", StringComparison.Ordinal));
         Assert.Equal("1", File.ReadAllText(Conntrack));
         SourceNatState state = SourceNatRules.Read(_iptables.Of("iptables-legacy").Save());
-        Assert.True(SourceNatRules.IsInPlace(state, ["eth0"]));
-        Assert.Equal(ForeignRule, _iptables.Of("iptables-legacy").Rules[0]);
-        Assert.Empty(_iptables.Of("iptables-nft").Rules);
+        Assert.True(SourceNatRules.IsInPlace(state, ["eth0"], V4Blocks));
+        Assert.Equal(ForeignRule, _iptables.Of("iptables-legacy").Rules("nat")[0]);
+        Assert.Empty(_iptables.Of("iptables-nft").Rules("nat"));
     }
 
     [Fact]
@@ -48,8 +53,8 @@ public sealed class IptablesSourceNatTests : IDisposable
     {
         Create().Sync(V4, recheck: true);
 
-        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), ["eth0"]));
-        Assert.Empty(_iptables.Of("iptables-legacy").Rules);
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), ["eth0"], V4Blocks));
+        Assert.Empty(_iptables.Of("iptables-legacy").Rules("nat"));
     }
 
     [Fact]
@@ -64,17 +69,17 @@ public sealed class IptablesSourceNatTests : IDisposable
     }
 
     [Fact]
-    public void Sync_RecheckAfterTheOperatorFlushedTheChain_PutsTheRuleBack()
+    public void Sync_RecheckAfterTheOperatorFlushedAChain_PutsTheRuleBack()
     {
         IptablesSourceNat sourceNat = Create();
         sourceNat.Sync(V4, recheck: true);
-        _iptables.Of("iptables-nft").Restore("*nat\n-F IPVS-AGENT-POSTROUTING\nCOMMIT\n");
+        _iptables.Of("iptables-nft").Restore("*filter\n-F IPVS-AGENT-FORWARD\nCOMMIT\n");
 
         Assert.Empty(sourceNat.Sync(V4, recheck: false).Changes);
         string change = Assert.Single(sourceNat.Sync(V4, recheck: true).Changes);
 
         Assert.StartsWith("source NAT: IPv4 rules put back in place, out eth0", change, StringComparison.Ordinal);
-        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), ["eth0"]));
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), ["eth0"], V4Blocks));
     }
 
     [Fact]
@@ -85,7 +90,7 @@ public sealed class IptablesSourceNatTests : IDisposable
         int calls = _iptables.Calls.Count;
 
         Assert.Empty(sourceNat.Sync(V4, recheck: true).Changes);
-        Assert.Contains(_iptables.Calls.Skip(calls), call => call == "iptables-nft-save -t nat");
+        Assert.Contains(_iptables.Calls.Skip(calls), call => call == "iptables-nft-save");
         Assert.DoesNotContain(_iptables.Calls.Skip(calls), call => call.Contains("-restore", StringComparison.Ordinal));
     }
 
@@ -99,22 +104,23 @@ public sealed class IptablesSourceNatTests : IDisposable
         sourceNat.Sync(V4, recheck: false);
 
         SourceNatState state = SourceNatRules.Read(_iptables.Of("iptables-nft").Save());
-        Assert.True(SourceNatRules.IsInPlace(state, ["eth1"]));
-        Assert.Single(state.Jumps);
+        Assert.True(SourceNatRules.IsInPlace(state, ["eth1"], V4Blocks));
+        Assert.Single(state.Masquerade.Jumps);
     }
 
     [Fact]
     public void Sync_NoNatServiceLeft_RemovesChainAndJumpAndLeavesForeignRules()
     {
         IptablesSourceNat sourceNat = Create();
-        _iptables.Of("iptables-nft").Add(ForeignRule);
+        _iptables.Of("iptables-nft").Add("nat", ForeignRule);
         sourceNat.Sync(V4, recheck: true);
 
         string change = Assert.Single(sourceNat.Sync(None, recheck: false).Changes);
 
         Assert.StartsWith("source NAT: IPv4 rules removed", change, StringComparison.Ordinal);
-        Assert.Equal([ForeignRule], _iptables.Of("iptables-nft").Rules);
-        Assert.False(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()).HasChain);
+        Assert.Equal([ForeignRule], _iptables.Of("iptables-nft").Rules("nat"));
+        Assert.Empty(_iptables.Of("iptables-nft").Rules("filter"));
+        Assert.False(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()).IsPresent);
     }
 
     [Fact]
@@ -136,7 +142,7 @@ public sealed class IptablesSourceNatTests : IDisposable
     {
         Create(SourceNatMode.All).Sync(V4, recheck: true);
 
-        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), []));
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()), [], V4Blocks));
     }
 
     [Fact]
@@ -199,8 +205,8 @@ public sealed class IptablesSourceNatTests : IDisposable
         IptablesSourceNat restarted = Create();
         Assert.Empty(restarted.Sync(V4, recheck: true).Changes);
 
-        Assert.Empty(_iptables.Of("iptables-nft").Rules);
-        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-legacy").Save()), ["eth0"]));
+        Assert.Empty(_iptables.Of("iptables-nft").Rules("nat"));
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-legacy").Save()), ["eth0"], V4Blocks));
     }
 
     [Fact]

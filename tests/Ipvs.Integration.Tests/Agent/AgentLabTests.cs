@@ -75,15 +75,17 @@ public sealed class AgentLabTests : IDisposable
         string foreign = await lab.RunAsync("iptables-legacy", "-t", "nat", "-S", "POSTROUTING");
 
         BufferedCommandResult apply = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services, "--node-address", "192.0.2.1"));
-        string installed = await lab.RunAsync("iptables-legacy-save", "-t", "nat");
+        string installed = await lab.RunAsync("iptables-legacy-save");
         BufferedCommandResult again = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services, "--node-address", "192.0.2.1"));
         BufferedCommandResult off = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services, "--source-nat", "off"));
-        string removed = await lab.RunAsync("iptables-legacy-save", "-t", "nat");
+        string removed = await lab.RunAsync("iptables-legacy-save");
 
         Assert.True(apply.ExitCode == 0, apply.StandardOutput + apply.StandardError);
-        Assert.Contains("source NAT: IPv4 NAT connections leaving out up0 are masqueraded (iptables-legacy", apply.StandardError, StringComparison.Ordinal);
+        Assert.Contains("source NAT: IPv4 NAT connections leaving out up0 are masqueraded and their replies forwarded (iptables-legacy", apply.StandardError, StringComparison.Ordinal);
         Assert.Contains("-A IPVS-AGENT-POSTROUTING -o up0 -m ipvs --vdir ORIGINAL --vmethod MASQ", installed, StringComparison.Ordinal);
         Assert.Single(installed.Split('\n'), line => line.EndsWith("-j IPVS-AGENT-POSTROUTING", StringComparison.Ordinal));
+        Assert.Contains("-A IPVS-AGENT-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED --ctorigdst 10.99.0.0/24 --ctdir REPLY", installed, StringComparison.Ordinal);
+        Assert.Single(installed.Split('\n'), line => line.EndsWith("-j IPVS-AGENT-FORWARD", StringComparison.Ordinal));
         Assert.True(again.ExitCode == 0, again.StandardOutput + again.StandardError);
         Assert.DoesNotContain("source NAT", again.StandardError, StringComparison.Ordinal);
         Assert.True(off.ExitCode == 0, off.StandardOutput + off.StandardError);
