@@ -23,7 +23,7 @@ LAB_FILTER := -trait- Category=LabDocker
 LAB_DOCKER_TESTS := tests/Ipvs.Docker.Tests/$(BIN)/Ipvs.Docker.Tests.dll $(LAB_TESTS)
 LAB_DOCKER_FILTER := -trait Category=LabDocker
 
-.PHONY: deps build build-all native test test-busy unit-test lab-test lab-selftest demo bench lab-shell vagrant-validate clean
+.PHONY: deps build build-all native test test-busy unit-test lab-test lab-selftest demo cluster-demo bench lab-shell vagrant-validate clean
 
 ## deps: install the apt packages the lab and the build need (skipped when all are present)
 deps:
@@ -50,10 +50,13 @@ test: deps native build-all build
 	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
 	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	$(MAKE) --no-print-directory lab-selftest
-	$(RUN_TESTS) --script cluster-selftest --where cluster vagrant/cluster/selftest
-	$(RUN_TESTS) --script cluster-cross-node-nat --where cluster tests/cluster/cross-node-nat
+	$(RUN_TESTS) --script cluster-tests --where cluster tests/cluster/run-all
 	$(RUN_TESTS) --script readme-host-examples tests/readme/host-examples
 	@$(RUN_TESTS) --summary
+
+## cluster-demo: three lab kernels with dockerd in one swarm, an agent on each; every node's table, status and traffic
+cluster-demo: build
+	CLUSTER_SCENARIOS=swarm tests/cluster/run-all
 
 ## test-busy: `make test` with one CPU core kept busy (a bounded burner), as on a loaded developer machine
 test-busy:

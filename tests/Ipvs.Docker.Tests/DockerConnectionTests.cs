@@ -81,6 +81,31 @@ public sealed class DockerConnectionTests(TestCertificates certificates) : IClas
     }
 
     [Fact]
+    public async Task ListAsync_SwarmManagerOverTlsRefusingConnections_ThrowsNamingTheManager()
+    {
+        await using FakeDockerEngine worker = FakeDockerEngine.Start(Path.Combine(_certificates.Directory, $"worker-{Guid.NewGuid():N}.sock"), Routes);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // nothing listens there now: the connection is refused, as behind a REJECT rule
+        var manager = new Uri($"tcp://127.0.0.1:{port}");
+        using var api = new DockerEngineApi(new DockerConnection(worker.Endpoint), new DockerConnection(manager, _certificates.Client));
+
+        DockerUnavailableException error = await Assert.ThrowsAsync<DockerUnavailableException>(() => api.ListAsync(Cancel));
+
+        Assert.StartsWith($"Swarm manager at {manager} is unreachable: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("refused", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void IsConnectionFailure_RefusalWrappedInAnAggregate_IsOneSoTheEndpointIsNamed()
+    {
+        Assert.True(DockerEngineApi.IsConnectionFailure(new AggregateException(new HttpRequestException("Connection refused"))));
+        Assert.False(DockerEngineApi.IsConnectionFailure(new AggregateException(new InvalidOperationException("a bug"))));
+        Assert.False(DockerEngineApi.IsConnectionFailure(new AggregateException()));
+    }
+
+    [Fact]
     public void IsInsecureTcp_TcpWithoutTls_TrueAndUnixOrTlsFalse()
     {
         Assert.True(new DockerConnection(new Uri("tcp://manager:2375")).IsInsecureTcp);

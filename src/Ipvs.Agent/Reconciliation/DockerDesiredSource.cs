@@ -32,9 +32,35 @@ internal sealed class DockerDesiredSource(DockerSource source, ILogger log) : ID
             [.. declarations.Errors.Select(error => error.Message), .. declarations.Conflicts.Select(conflict => conflict.Message)]);
     }
 
+    /// <summary>
+    /// What the operator is told when the link to Docker changes, or null: a loss (or a new reason for it) is a warning
+    /// naming the endpoint's error, a link back after a loss is information with how long it was down; the first
+    /// connection says nothing (its first snapshot is logged).
+    /// </summary>
+    public static (Serilog.Events.LogEventLevel Level, string Message)? Describe(DockerConnectionState previous, DockerConnectionState current)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(current);
+        return current.Status switch
+        {
+            DockerConnectionStatus.Disconnected => (Serilog.Events.LogEventLevel.Warning,
+                $"Docker unavailable: {current.LastError}; the last known state stays in the kernel, retrying"),
+            DockerConnectionStatus.Connected when previous.Status == DockerConnectionStatus.Disconnected => (Serilog.Events.LogEventLevel.Information,
+                $"Docker reachable again after {(current.Since - previous.Since).TotalSeconds:0} s; relisted"),
+            _ => null,
+        };
+    }
+
     public async Task RunAsync(Action changed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changed);
+        source.ConnectionChanged += (previous, current) =>
+        {
+            if (Describe(previous, current) is { } said)
+            {
+                log.Write(said.Level, "{Connection}", said.Message);
+            }
+        };
         Task run = source.RunAsync(cancellationToken);
         try
         {

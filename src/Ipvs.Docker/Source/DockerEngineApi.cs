@@ -261,10 +261,15 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
         return string.Join(": ", parts);
     }
 
-    private static bool IsConnectionFailure(Exception error) =>
+    /// <summary>
+    /// A failure to reach or talk to the engine. Docker.DotNet sometimes hands a refused connection over wrapped in an
+    /// AggregateException, which would otherwise reach the operator as "One or more errors occurred", naming nobody.
+    /// </summary>
+    internal static bool IsConnectionFailure(Exception error) =>
         error is HttpRequestException or SocketException or IOException or TimeoutException or DockerApiException
             or System.Security.Authentication.AuthenticationException
-        || (error is TaskCanceledException && error.InnerException is TimeoutException);
+        || (error is TaskCanceledException && error.InnerException is TimeoutException)
+        || (error is AggregateException aggregate && aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsConnectionFailure));
 
     /// <summary>Writes events straight into the channel; <see cref="Progress{T}"/> would post them through a synchronization context.</summary>
     private sealed class EventSink(ChannelWriter<DockerEvent> writer) : IProgress<Message>

@@ -437,10 +437,21 @@ public sealed class DockerSource
     private static bool HasIpvsLabel(ContainerInspectResponse container) =>
         container.Config?.Labels?.Keys.Any(label => label.StartsWith(ContainerLabelParser.Prefix, StringComparison.Ordinal)) == true;
 
+    /// <summary>
+    /// Raised on the source's loop when the link changes: connected (at first, or again), lost, or lost for another
+    /// reason than before; not for each retry that fails the same way. The argument is the link before the change.
+    /// </summary>
+    public event Action<DockerConnectionState, DockerConnectionState>? ConnectionChanged;
+
     private void MarkConnected()
     {
         DockerConnectionState previous = Connection;
-        Volatile.Write(ref _connection, previous with { Status = DockerConnectionStatus.Connected, Since = _time.GetUtcNow() });
+        DockerConnectionState current = previous with { Status = DockerConnectionStatus.Connected, Since = _time.GetUtcNow() };
+        Volatile.Write(ref _connection, current);
+        if (previous.Status != DockerConnectionStatus.Connected)
+        {
+            ConnectionChanged?.Invoke(previous, current);
+        }
     }
 
     private void MarkDisconnected(Exception error)
@@ -448,7 +459,12 @@ public sealed class DockerSource
         DockerConnectionState previous = Connection;
         DateTimeOffset now = _time.GetUtcNow();
         DateTimeOffset since = previous.Status == DockerConnectionStatus.Disconnected ? previous.Since : now;
-        Volatile.Write(ref _connection, new DockerConnectionState(DockerConnectionStatus.Disconnected, since, error.Message, now));
+        var current = new DockerConnectionState(DockerConnectionStatus.Disconnected, since, error.Message, now);
+        Volatile.Write(ref _connection, current);
+        if (previous.Status != DockerConnectionStatus.Disconnected || previous.LastError != error.Message)
+        {
+            ConnectionChanged?.Invoke(previous, current);
+        }
     }
 
     private static TimeSpan Min(TimeSpan left, TimeSpan right) => left < right ? left : right;

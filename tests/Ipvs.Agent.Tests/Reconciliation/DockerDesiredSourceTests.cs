@@ -29,4 +29,34 @@ public sealed class DockerDesiredSourceTests
         Assert.NotNull(first);
         Assert.Same(first, second);
     }
+
+    private static readonly DateTimeOffset Then = new(2026, 12, 5, 0, 47, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Describe_Lost_WarnsWithTheEndpointsError()
+    {
+        var connected = new DockerConnectionState(DockerConnectionStatus.Connected, Then);
+        var lost = new DockerConnectionState(DockerConnectionStatus.Disconnected, Then.AddSeconds(30), "Swarm manager at tcp://node1:2376/ is unreachable: Connection refused", Then.AddSeconds(30));
+
+        (Serilog.Events.LogEventLevel level, string message) = DockerDesiredSource.Describe(connected, lost)!.Value;
+
+        Assert.Equal(Serilog.Events.LogEventLevel.Warning, level);
+        Assert.Equal("Docker unavailable: Swarm manager at tcp://node1:2376/ is unreachable: Connection refused; the last known state stays in the kernel, retrying", message);
+    }
+
+    [Fact]
+    public void Describe_BackAfterALoss_SaysHowLongItWasDown()
+    {
+        var lost = new DockerConnectionState(DockerConnectionStatus.Disconnected, Then, "refused", Then.AddSeconds(60));
+        var back = new DockerConnectionState(DockerConnectionStatus.Connected, Then.AddSeconds(75), "refused", Then.AddSeconds(60));
+
+        (Serilog.Events.LogEventLevel level, string message) = DockerDesiredSource.Describe(lost, back)!.Value;
+
+        Assert.Equal(Serilog.Events.LogEventLevel.Information, level);
+        Assert.Equal("Docker reachable again after 75 s; relisted", message);
+    }
+
+    [Fact]
+    public void Describe_FirstConnection_SaysNothing() =>
+        Assert.Null(DockerDesiredSource.Describe(new DockerConnectionState(DockerConnectionStatus.Connecting, Then), new DockerConnectionState(DockerConnectionStatus.Connected, Then)));
 }

@@ -324,6 +324,33 @@ public sealed class DockerSourceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task RunAsync_DockerGoesAwayAndComesBack_TellsTheLossOnceAndTheReturnOnce()
+    {
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<(DockerConnectionStatus From, DockerConnectionStatus To, string? Error)>();
+        _source.ConnectionChanged += (previous, current) => changes.Enqueue((previous.Status, current.Status, current.LastError));
+        await StartConnectedAsync("web-bridge");
+
+        _api.Break();
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Disconnected, "the loss is noticed");
+        int listsAtBreak = _api.Lists;
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(16));
+        int retries = _api.Lists - listsAtBreak;
+        _api.Restore();
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(9));
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Connected, "the source reconnects");
+
+        Assert.True(retries >= 3, $"{retries} retries");
+        Assert.Collection(changes,
+            first => Assert.Equal((DockerConnectionStatus.Connecting, DockerConnectionStatus.Connected), (first.From, first.To)),
+            lost =>
+            {
+                Assert.Equal(DockerConnectionStatus.Disconnected, lost.To);
+                Assert.Contains("Connection refused", lost.Error, StringComparison.Ordinal);
+            },
+            back => Assert.Equal((DockerConnectionStatus.Disconnected, DockerConnectionStatus.Connected), (back.From, back.To)));
+    }
+
+    [Fact]
     public async Task RunAsync_DockerDown_RetriesWithDoublingBackoff()
     {
         await StartConnectedAsync("web-bridge");
