@@ -24,12 +24,17 @@ public sealed record DrainPolicy(TimeSpan Timeout)
 {
     public static readonly DrainPolicy Default = new(TimeSpan.FromMinutes(5));
 
-    /// <summary>Decides for a real server that is not draining yet.</summary>
-    public static DrainDecision Begin(VirtualServiceKey service, RealServerStatus status)
+    /// <summary>Decides for a real server that is not draining yet; a <see cref="Timeout"/> of 0 means no drain at all.</summary>
+    public DrainDecision Begin(VirtualServiceKey service, RealServerStatus status)
     {
         if (service.Protocol == IpvsProtocol.Udp)
         {
             return new(DrainVerdict.Delete, "not desired; UDP, deleted at once");
+        }
+
+        if (Timeout == TimeSpan.Zero && status.TotalConnections > 0)
+        {
+            return new(DrainVerdict.Delete, $"not desired; drain timeout 0, deleted at once with {status.TotalConnections} connections");
         }
 
         return status.TotalConnections == 0

@@ -282,7 +282,7 @@ public sealed class Planner
             }
             else
             {
-                decision = DrainPolicy.Begin(service.Key, server.Status);
+                decision = _planner._drainPolicy.Begin(service.Key, server.Status);
                 if (decision.Verdict == DrainVerdict.Wait)
                 {
                     _drains[drainKey] = _planner._drainPolicy.Start(service.Key, server.Key, _now);

@@ -41,7 +41,17 @@ public sealed class DrainPolicyTests
     [Fact]
     public void Begin_Udp_DeletesAtOnce()
     {
-        Assert.Equal(DrainVerdict.Delete, DrainPolicy.Begin(Udp("10.99.0.53", 53), Connections(10)).Verdict);
-        Assert.Equal(DrainVerdict.Wait, DrainPolicy.Begin(Tcp("10.99.0.53", 53), Connections(10)).Verdict);
+        Assert.Equal(DrainVerdict.Delete, DrainPolicy.Default.Begin(Udp("10.99.0.53", 53), Connections(10)).Verdict);
+        Assert.Equal(DrainVerdict.Wait, DrainPolicy.Default.Begin(Tcp("10.99.0.53", 53), Connections(10)).Verdict);
+    }
+
+    [Fact]
+    public void Begin_TimeoutZero_DeletesAtOnceEvenWithConnections()
+    {
+        DrainDecision decision = new DrainPolicy(TimeSpan.Zero).Begin(Tcp("10.99.0.53", 80), Connections(10));
+
+        Assert.Equal(DrainVerdict.Delete, decision.Verdict);
+        Assert.Equal("not desired; drain timeout 0, deleted at once with 10 connections", decision.Reason);
+        Assert.Equal(DrainVerdict.Delete, new DrainPolicy(TimeSpan.Zero).Begin(Tcp("10.99.0.53", 80), Connections(0)).Verdict);
     }
 }
