@@ -78,7 +78,8 @@ internal sealed class IptablesSourceNat : ISourceNat
 
     private void Keep(IpFamily family, string[] uplinks, bool recheck, List<string> changes)
     {
-
+        // Read each time (one small file): someone may have turned it off since.
+        EnsureConntrack(changes);
         if (_installed.TryGetValue(family, out var installed) && installed.Uplinks.SequenceEqual(uplinks)
             && (!recheck || (Save(installed.Backend) is { } current && SourceNatRules.IsInPlace(current, uplinks, VipBlocks(family)))))
         {
@@ -93,7 +94,6 @@ internal sealed class IptablesSourceNat : ISourceNat
         }
 
         string[] blocks = VipBlocks(family);
-        EnsureConntrack(changes);
         var states = backends.Select(backend => (Backend: backend, State: Save(backend))).ToList();
         var held = states.FirstOrDefault(candidate => candidate.State?.IsPresent == true);
         if (held.State is not null && SourceNatRules.IsInPlace(held.State, uplinks, blocks))

@@ -95,6 +95,21 @@ public sealed class IptablesSourceNatTests : IDisposable
     }
 
     [Fact]
+    public void Sync_IpvsConntrackTurnedOffMeanwhile_TurnedOnAgainWithoutTouchingTheRules()
+    {
+        IptablesSourceNat sourceNat = Create();
+        sourceNat.Sync(V4, recheck: true);
+        File.WriteAllText(Conntrack, "0\n");
+        int calls = _iptables.Calls.Count;
+
+        string change = Assert.Single(sourceNat.Sync(V4, recheck: false).Changes);
+
+        Assert.StartsWith("sysctl net.ipv4.vs.conntrack = 1 (was 0)", change, StringComparison.Ordinal);
+        Assert.Equal("1", File.ReadAllText(Conntrack));
+        Assert.Equal(calls, _iptables.Calls.Count);
+    }
+
+    [Fact]
     public void Sync_UplinkChanged_RulesFollowWithoutARecheck()
     {
         IptablesSourceNat sourceNat = Create();
