@@ -56,14 +56,16 @@ internal sealed class IptablesSourceNat : ISourceNat
         var warnings = new List<string>();
         foreach (IpFamily family in (IpFamily[])[IpFamily.V4, IpFamily.V6])
         {
-            string[] uplinks = _mode == SourceNatMode.Auto && families.Contains(family) ? [.. _uplinks(family)] : [];
-            if (_mode == SourceNatMode.Auto && uplinks.Length == 0 && families.Contains(family))
+            bool wanted = _mode != SourceNatMode.Off && families.Contains(family);
+            string[] uplinks = wanted && _mode == SourceNatMode.Auto ? [.. _uplinks(family)] : [];
+            if (wanted && _mode == SourceNatMode.Auto && uplinks.Length == 0)
             {
                 // Nothing leaves this host by a known way, so nothing is masqueraded: local real servers still work.
                 warnings.Add($"no source NAT for {Name(family)}: no interface holds nodeAddress and no default route leaves this host, so NAT real servers on other hosts cannot answer through it; set nodeAddress (or sourceNat: all)");
-                Drop(family, recheck, changes);
+                wanted = false;
             }
-            else if (_mode != SourceNatMode.Off && families.Contains(family))
+
+            if (wanted)
             {
                 Keep(family, uplinks, recheck, changes);
             }
@@ -80,8 +82,9 @@ internal sealed class IptablesSourceNat : ISourceNat
     {
         // Read each time (one small file): someone may have turned it off since.
         EnsureConntrack(changes);
+        string[] blocks = VipBlocks(family);
         if (_installed.TryGetValue(family, out var installed) && installed.Uplinks.SequenceEqual(uplinks)
-            && (!recheck || (Save(installed.Backend) is { } current && SourceNatRules.IsInPlace(current, uplinks, VipBlocks(family)))))
+            && (!recheck || (Save(installed.Backend) is { } current && SourceNatRules.IsInPlace(current, uplinks, blocks))))
         {
             return;
         }
@@ -93,7 +96,6 @@ internal sealed class IptablesSourceNat : ISourceNat
             throw new SourceNatSyncException($"{tool} cannot be run: install iptables (Debian: apt-get install iptables), or set sourceNat: off");
         }
 
-        string[] blocks = VipBlocks(family);
         var states = backends.Select(backend => (Backend: backend, State: Save(backend))).ToList();
         var held = states.FirstOrDefault(candidate => candidate.State?.IsPresent == true);
         if (held.State is not null && SourceNatRules.IsInPlace(held.State, uplinks, blocks))
@@ -208,17 +210,7 @@ internal sealed class IptablesSourceNat : ISourceNat
 
     /// <summary>The VIP blocks of <paramref name="family"/> as iptables prints them: the network with its host bits cleared.</summary>
     private string[] VipBlocks(IpFamily family) =>
-        [.. _vipBlocks.Where(block => block.Network.Family == family).Select(block =>
-        {
-            Span<byte> bytes = stackalloc byte[NetAddress.MaxByteLength];
-            int length = block.Network.WriteBytes(bytes);
-            for (int bit = block.PrefixLength; bit < length * 8; bit++)
-            {
-                bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
-            }
-
-            return $"{NetAddress.FromBytes(family, bytes[..length])}/{block.PrefixLength}";
-        }).Distinct()];
+        [.. _vipBlocks.Where(block => block.Network.Family == family).Select(block => $"{block.Network.MaskedTo(block.PrefixLength)}/{block.PrefixLength}").Distinct()];
 
     private static string Name(IpFamily family) => family == IpFamily.V4 ? "IPv4" : "IPv6";
 

@@ -152,18 +152,17 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
     }
 
     /// <summary>True when the first <paramref name="prefixLength"/> bits equal those of <paramref name="network"/>.</summary>
-    public bool IsInPrefix(NetAddress network, int prefixLength)
-    {
-        if (network.Family != Family)
-        {
-            return false;
-        }
+    public bool IsInPrefix(NetAddress network, int prefixLength) =>
+        network.Family == Family && MaskedTo(prefixLength) == network.MaskedTo(prefixLength);
 
+    /// <summary>This address with all but its first <paramref name="prefixLength"/> bits cleared: the network of that prefix.</summary>
+    public NetAddress MaskedTo(int prefixLength)
+    {
         int bits = Family == IpFamily.V4 ? 32 : 128;
         ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, bits);
-        UInt128 mask = prefixLength == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - prefixLength);
-        return (AsUInt128() & mask) == (network.AsUInt128() & mask);
+        UInt128 masked = AsUInt128() & (prefixLength == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - prefixLength));
+        return new NetAddress(Family, (ulong)(masked >> 64), (ulong)masked);
     }
 
     private UInt128 AsUInt128() => new(_upper, _lower);

@@ -116,4 +116,14 @@ public sealed class NetAddressTests
         Assert.Equal("10.0.0.1", NetAddress.Parse("10.0.0.1").ToEndpointHost());
         Assert.Equal("(none)", default(NetAddress).ToString());
     }
+
+    [Theory]
+    [InlineData("10.99.0.5", 24, "10.99.0.0")]
+    [InlineData("10.99.255.255", 16, "10.99.0.0")]
+    [InlineData("10.99.0.5", 32, "10.99.0.5")]
+    [InlineData("10.99.0.5", 0, "0.0.0.0")]
+    [InlineData("fd00::1:2", 64, "fd00::")]
+    [InlineData("fd00:1:2:3:4:5:6:7", 72, "fd00:1:2:3::")]
+    public void MaskedTo_Prefix_ClearsTheHostBits(string address, int prefix, string expected) =>
+        Assert.Equal(NetAddress.Parse(expected), NetAddress.Parse(address).MaskedTo(prefix));
 }
