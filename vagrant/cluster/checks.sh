@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# What the cluster scenarios share (sourced): counted checks and bounded polling.
+# What the cluster scenarios share (sourced): counted checks and bounded polling (vagrant/cluster/selftest-node,
+# tests/cluster/*-node).
 
 passed=0 failed=0
 
