@@ -156,6 +156,17 @@ internal sealed class PassReporter(ILogger log, IReconcileMetrics metrics)
         }
     }
 
+    /// <summary>Owned services someone else changed or re-created: no longer the agent's.</summary>
+    public void Disowned(IReadOnlyList<(VirtualServiceKey Service, string Reason)> disowned)
+    {
+        foreach ((VirtualServiceKey service, string reason) in disowned)
+        {
+            log.Warning(
+                "{Service}: configured otherwise than this agent left it ({Reason}): changed or re-created by someone else, so no longer owned and left as it is; delete it to have the agent create its own",
+                service, reason);
+        }
+    }
+
     /// <summary>What the VIP sync changed: a line each, or a summary for a large one.</summary>
     public void VipChanges(IReadOnlyList<string> changes)
     {

@@ -73,7 +73,12 @@ internal sealed class Reconciler : IReconcilePass
         _time = time;
         _metrics = metrics;
         _report = new PassReporter(log, metrics);
-        Ownership = store.Load();
+        Ownership = store.Load(out string? notice);
+        if (notice is not null)
+        {
+            log.Warning("Ownership journal set aside: {Notice}", notice);
+        }
+
         if (Ownership.Services.Count > 0)
         {
             log.Information("Adopted {Services} owned services and {Drains} drains from the journal", Ownership.Services.Count, Ownership.Drains.Count);
@@ -185,6 +190,17 @@ internal sealed class Reconciler : IReconcilePass
             }
         }
 
+        if (readKernel && ReconcileRules.ConfirmIdentity(before, table, out var disowned) is var confirmed && !ReferenceEquals(confirmed, before))
+        {
+            before = confirmed;
+            if (send)
+            {
+                _report.Disowned(disowned);
+                Ownership = before;
+                _journalBehind = true;
+            }
+        }
+
         Plan plan = PlanPass(desired.State, table, before, readKernel);
         if (!desired.IsComplete)
         {
@@ -238,7 +254,10 @@ internal sealed class Reconciler : IReconcilePass
         OwnershipRecord next = settled.Next;
         IReadOnlyList<VirtualServiceKey> missed = [.. ReconcileRules.ForgottenForMissing(table, before, next, _policy).Where(_kernel.HasService)];
         _report.MissedByTable(missed);
-        next = missed.Aggregate(next, (record, key) => record.WithService(key));
+        next = missed.Aggregate(next, (record, key) => before.Configurations.TryGetValue(key, out VirtualService configured)
+            ? record.WithService(configured)
+            : record.WithService(key));
+        next = ReconcileRules.RecordConfigurations(next, applied);
         bool staleRead = settled.StaleRead || missed.Count > 0;
 
         // Ownership follows the kernel even when the journal cannot: a failed write leaves the journal behind, and the

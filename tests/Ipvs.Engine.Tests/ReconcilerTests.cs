@@ -558,6 +558,84 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public void Run_OwnedServiceRecreatedByHandOtherwiseConfigured_IsLeftAloneNoLongerOwnedAndNamed()
+    {
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), store);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.Remove(Tcp("10.99.0.10"));
+        _kernel.AddService(Service("10.99.0.10", scheduler: "rr"), Server("10.1.1.9"));
+
+        ReconcileReport report = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Empty(report.Plan.Operations);
+        KernelService kept = _kernel.Find(Tcp("10.99.0.10"))!;
+        Assert.Equal("rr", kept.Service.Scheduler);
+        Assert.Equal([new RealServerKey(NetAddress.Parse("10.1.1.9"), 8080)], kept.RealServers.Keys);
+        Assert.False(store.Record.Owns(Tcp("10.99.0.10")));
+        Assert.Contains(report.Plan.Issues, issue => issue.Kind == PlanIssueKind.ForeignCollision);
+        Assert.Single(_log.Messages(LogEventLevel.Warning), message => message.Contains("scheduler wlc -> rr", StringComparison.Ordinal)
+            && message.Contains("no longer owned", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_OwnedServiceEditedByHandAndNoLongerDesired_IsNotDeleted()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(source, store);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.Apply([new IpvsOperation(IpvsOperationKind.UpdateService, Service("10.99.0.10", scheduler: "sh"), null, null, "operator")]);
+        source.Current = new SourceSnapshot([], []);
+
+        reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Equal("sh", _kernel.Find(Tcp("10.99.0.10"))!.Service.Scheduler);
+        Assert.Single(_kernel.Find(Tcp("10.99.0.10"))!.RealServers);
+        Assert.Empty(store.Record.Services);
+    }
+
+    [Fact]
+    public void Run_DesiredSchedulerChanges_JournaledAheadRecordedAfterAndStillOwnedAtResync()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(source, store);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        var intents = new List<OwnershipRecord>();
+        store.BeforeSave = record => intents.Add(record);
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10", scheduler: "rr"), Server("10.1.1.2"))], []);
+
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+        ReconcileReport resync = reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Equal("rr", intents[0].Pending[Tcp("10.99.0.10")].Scheduler);
+        Assert.Equal("wlc", intents[0].Configurations[Tcp("10.99.0.10")].Scheduler);
+        Assert.Equal("rr", store.Record.Configurations[Tcp("10.99.0.10")].Scheduler);
+        Assert.Empty(store.Record.Pending);
+        Assert.True(store.Record.Owns(Tcp("10.99.0.10")));
+        Assert.Empty(resync.Plan.Issues);
+    }
+
+    [Fact]
+    public void Run_SchedulerChangeRefusedByTheKernel_KeepsTheOldRecordedConfigurationAndOwnership()
+    {
+        FixedTestSource source = Source(Declare(Service("10.99.0.10"), Server("10.1.1.2")));
+        var store = new InMemoryOwnershipStore();
+        Reconciler reconciler = Create(source, store);
+        reconciler.Run(ReconcileReason.Startup, PassTable.Fresh);
+        _kernel.Reject = operation => operation.Kind == IpvsOperationKind.UpdateService ? "No such file or directory (scheduler module missing)" : null;
+        source.Current = new SourceSnapshot([Declare(Service("10.99.0.10", scheduler: "mh"), Server("10.1.1.2"))], []);
+
+        reconciler.Run(ReconcileReason.SourceChanged, PassTable.Projected);
+        reconciler.Run(ReconcileReason.Resync, PassTable.Fresh);
+
+        Assert.Equal("wlc", store.Record.Configurations[Tcp("10.99.0.10")].Scheduler);
+        Assert.True(store.Record.Owns(Tcp("10.99.0.10")));
+        Assert.DoesNotContain(_log.Messages(LogEventLevel.Warning), message => message.Contains("no longer owned", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Run_KernelReadFails_ThrowsAndTheNextPassReadsAgain()
     {
         Reconciler reconciler = Create(Source(Declare(Service("10.99.0.10"), Server("10.1.1.2"))), new InMemoryOwnershipStore());

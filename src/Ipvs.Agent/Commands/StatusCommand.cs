@@ -40,7 +40,12 @@ internal static class StatusCommand
 
         DesiredInput input = new DesiredStateAssembler(sources, null, ServiceNameDns.NameCheck(options)).Assemble();
         DesiredState desired = input.State;
-        OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load();
+        OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load(out string? setAside);
+        if (setAside is not null)
+        {
+            await context.Error.WriteLineAsync($"ipvs-agent: warning: {setAside}");
+        }
+
         IReadOnlyList<ManualDrain> manual = new ManualDrainStore(options.StateDir).Load();
         HealthStateReader health = HealthStateReader.Open(options.StateDir, out string? healthProblem);
         if (healthProblem is not null)
@@ -63,6 +68,8 @@ internal static class StatusCommand
             }
         }
 
+        // Owned means made by the agent and as it left it (what the daemon's next read decides too).
+        ownership = ReconcileRules.ConfirmIdentity(ownership, table, out _);
         foreach (string problem in table.Unreadable)
         {
             await context.Error.WriteLineAsync($"ipvs-agent: warning: an IPVS entry is not shown (and is left alone): {problem}");

@@ -9,6 +9,7 @@ using Ipvs.Core.Desired;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
+using Ipvs.Core.Reconciling;
 using Ipvs.Engine;
 
 namespace Ipvs.Agent.Commands;
@@ -41,7 +42,12 @@ internal static class VerifyCommand
             throw new CommandFailedException(ExitCodes.UsageOrConfig, "verify needs a desired state: give --services FILE (or servicesFile in the config) or enable Docker");
         }
 
-        OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load();
+        OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load(out string? setAside);
+        if (setAside is not null)
+        {
+            await context.Error.WriteLineAsync($"ipvs-agent: warning: {setAside}");
+        }
+
         KernelTable kernel;
         try
         {
@@ -59,7 +65,9 @@ internal static class VerifyCommand
         }
 
         DesiredInput input = new DesiredStateAssembler(sources, new ManualDrainStore(options.StateDir), ServiceNameDns.NameCheck(options), health).Assemble();
-        VerifyResult result = Compare(input.State, kernel, ownership, options.OwnershipPolicy, input.Problems);
+        ownership = ReconcileRules.ConfirmIdentity(ownership, kernel, out var disowned);
+        VerifyResult result = Compare(input.State, kernel, ownership, options.OwnershipPolicy, input.Problems,
+            disowned.ToDictionary(entry => entry.Service, entry => entry.Reason));
         if (result.Differences.Count == 0)
         {
             await context.Out.WriteLineAsync($"OK: the kernel matches the desired state ({input.State.Services.Count} services, checked with ipvsadm -Sn).");
@@ -80,7 +88,13 @@ internal static class VerifyCommand
     /// create, and a declaration a source could not turn into a service are differences too, each naming its reason;
     /// owned kernel entries that are not desired are differences; foreign entries are otherwise not compared.
     /// </summary>
-    internal static VerifyResult Compare(DesiredState desired, KernelTable kernel, OwnershipRecord ownership, OwnershipPolicy policy, IReadOnlyList<string> problems)
+    /// <summary>
+    /// Every difference between the desired state and the agent's part of the kernel; <paramref name="disowned"/> names
+    /// owned services the kernel has configured otherwise than the agent left them, with the differences.
+    /// </summary>
+    internal static VerifyResult Compare(
+        DesiredState desired, KernelTable kernel, OwnershipRecord ownership, OwnershipPolicy policy, IReadOnlyList<string> problems,
+        IReadOnlyDictionary<VirtualServiceKey, string>? disowned = null)
     {
         var differences = new List<string>();
         var comparable = new Dictionary<VirtualServiceKey, DesiredService>();
@@ -91,6 +105,10 @@ internal static class VerifyCommand
             {
                 anyRefused = true;
                 differences.Add($"{key}: not served by the agent: refused: {refusal}");
+            }
+            else if (disowned is not null && disowned.TryGetValue(key, out string? changed))
+            {
+                differences.Add($"{key}: not served by the agent: conflict: the kernel's entry was changed or re-created outside the agent ({changed})");
             }
             else if (!ownership.Owns(key) && kernel.Services.ContainsKey(key))
             {

@@ -5,16 +5,24 @@ using Ipvs.Engine;
 namespace Ipvs.Agent.Reconciliation;
 
 /// <summary>The journal as <c>ownership.json</c> in the state directory, replaced atomically.</summary>
-internal sealed class OwnershipStore(string stateDirectory) : IOwnershipStore
+/// <param name="stateDirectory">Where the journal lives.</param>
+/// <param name="kernel">The kernel table this process changes (<see cref="KernelInstance.Current"/> when not given).</param>
+internal sealed class OwnershipStore(string stateDirectory, string? kernel) : IOwnershipStore
 {
     public const string FileName = "ownership.json";
 
+    public OwnershipStore(string stateDirectory)
+        : this(stateDirectory, KernelInstance.Current())
+    {
+    }
+
     public string Path { get; } = System.IO.Path.Combine(stateDirectory, FileName);
 
-    /// <summary>The journal, or an empty record when there is none yet.</summary>
+    /// <summary>The journal, or an empty record when there is none yet or it was written for another kernel table.</summary>
     /// <exception cref="FormatException">The journal exists but cannot be read; the message names the file and the entry.</exception>
-    public OwnershipRecord Load()
+    public OwnershipRecord Load(out string? notice)
     {
+        notice = null;
         if (!File.Exists(Path))
         {
             return OwnershipRecord.Empty;
@@ -23,7 +31,9 @@ internal sealed class OwnershipStore(string stateDirectory) : IOwnershipStore
         string json = InputFile.ReadAllText(Path, InputFile.JournalLimit);
         try
         {
-            return OwnershipJournal.Deserialize(json);
+            OwnershipRecord record = OwnershipJournal.Deserialize(json, kernel, out string? setAside);
+            notice = setAside is null ? null : $"{Path}: {setAside}";
+            return record;
         }
         catch (FormatException exception)
         {
@@ -31,5 +41,5 @@ internal sealed class OwnershipStore(string stateDirectory) : IOwnershipStore
         }
     }
 
-    public void Save(OwnershipRecord record) => AtomicFile.Write(Path, OwnershipJournal.Serialize(record));
+    public void Save(OwnershipRecord record) => AtomicFile.Write(Path, OwnershipJournal.Serialize(record, kernel));
 }

@@ -100,6 +100,7 @@ public sealed class Planner
         private readonly Dictionary<VirtualServiceKey, List<Drain>> _drainsByService = [];
         private readonly List<ServicePlan> _services = [];
         private readonly List<PlanIssue> _issues = [];
+        private readonly List<VirtualServiceKey> _forgotten = [];
 
         public PlanningRun(Planner planner, OwnershipRecord ownership, DateTimeOffset now)
         {
@@ -304,6 +305,7 @@ public sealed class Planner
         private void Forget(VirtualServiceKey key)
         {
             _owned.Remove(key);
+            _forgotten.Add(key);
             ForgetAllDrains(key);
         }
 
@@ -347,7 +349,7 @@ public sealed class Planner
             ImmutableDictionary<DrainKey, Drain> drains = _drains.ToImmutable();
             OwnershipRecord next = ReferenceEquals(owned, _ownership.Services) && ReferenceEquals(drains, _ownership.Drains)
                 ? _ownership
-                : new OwnershipRecord(owned, drains);
+                : new OwnershipRecord(owned, drains, null, _forgotten.Count == 0 ? _ownership.Configurations : _ownership.Configurations.RemoveRange(_forgotten));
             return new Plan(operations, _issues, next);
         }
     }

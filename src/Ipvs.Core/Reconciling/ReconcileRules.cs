@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Kernel;
@@ -20,21 +21,25 @@ public static class ReconcileRules
 {
     /// <summary>
     /// The journal to write before <paramref name="operations"/> go to the kernel: <paramref name="before"/> with the
-    /// services they create pending, or null when they create none. Written first, it is what lets a crash between
-    /// the kernel's answer and the next journal write lose nothing (see <see cref="ResolvePending"/>).
+    /// services they create or reconfigure pending, or null when they do neither. Written first, it is what lets a
+    /// crash between the kernel's answer and the next journal write lose nothing (see <see cref="ResolvePending"/>).
     /// </summary>
     public static OwnershipRecord? Intent(OwnershipRecord before, IReadOnlyList<IpvsOperation> operations)
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(operations);
-        List<VirtualService> creations = [.. operations.Where(operation => operation.Kind == IpvsOperationKind.AddService).Select(operation => operation.Service)];
-        return creations.Count == 0 ? null : before.WithPending(creations);
+        List<VirtualService> intended = [.. operations
+            .Where(operation => operation.Kind is IpvsOperationKind.AddService or IpvsOperationKind.UpdateService)
+            .Select(operation => operation.Service)];
+        return intended.Count == 0 ? null : before.WithPending(intended);
     }
 
     /// <summary>
-    /// Settles the creations a previous run journaled but did not confirm (it stopped in between): a pending service
-    /// the kernel has with exactly the configuration asked for was created by that run and is owned; one the kernel
-    /// lacks was never created; one it has otherwise configured is someone else's and stays untouched.
+    /// Settles what a previous run journaled but did not confirm (it stopped in between). A pending creation the
+    /// kernel has with exactly the configuration asked for was made by that run and is owned; one the kernel lacks was
+    /// never made; one it has otherwise configured is someone else's and stays untouched. A pending change of an owned
+    /// service the kernel has as asked was made, and its configuration is recorded; otherwise the recorded one stands
+    /// (and <see cref="ConfirmIdentity"/> judges the entry).
     /// </summary>
     /// <remarks>
     /// The kernel cannot say who created an entry. What this rule trusts is that nobody else creates the same key with
@@ -50,13 +55,27 @@ public static class ReconcileRules
         foreach ((VirtualServiceKey key, VirtualService intended) in record.Pending.OrderBy(pair => pair.Key, KeyOrder.Instance))
         {
             next = next.WithoutPending(key);
-            if (!table.TryGetService(key, out KernelService? found))
+            bool found = table.TryGetService(key, out KernelService? kernel);
+            bool asAsked = found && kernel!.Service.SameConfiguration(intended);
+            if (record.Owns(key))
+            {
+                if (asAsked)
+                {
+                    next = next.WithService(intended);
+                    results.Add((key, true, "journaled for a configuration change that the kernel shows made: owned, with the new configuration"));
+                }
+                else
+                {
+                    results.Add((key, true, "journaled for a configuration change that the kernel does not show: never made"));
+                }
+            }
+            else if (!found)
             {
                 results.Add((key, false, "journaled for creation, not in the kernel: never created"));
             }
-            else if (found.Service.SameConfiguration(intended))
+            else if (asAsked)
             {
-                next = next.WithService(key);
+                next = next.WithService(intended);
                 results.Add((key, true, "journaled for creation and in the kernel as asked: created by the run that stopped, owned"));
             }
             else
@@ -67,6 +86,83 @@ public static class ReconcileRules
 
         resolved = results;
         return next;
+    }
+
+    /// <summary>
+    /// Keeps ownership to the entries the agent made (issue: ownership by key alone let a service deleted and
+    /// re-created by hand, or edited by hand, be taken over). An owned service the kernel has with a configuration
+    /// other than the one the agent last gave it was changed or re-created by someone else: it is no longer owned
+    /// and is left as it is (<paramref name="disowned"/> names each with the differences). An owned service without a
+    /// recorded configuration (a journal of version 1) takes the kernel's. Configurations of services no longer owned
+    /// are dropped. Returns <paramref name="record"/> itself when nothing changes.
+    /// </summary>
+    /// <remarks>
+    /// The kernel keeps no creator or creation time, so an entry re-created with exactly the configuration the agent
+    /// gave it cannot be told apart, and is treated as the agent's (its real servers are then the agent's to set).
+    /// </remarks>
+    public static OwnershipRecord ConfirmIdentity(OwnershipRecord record, KernelTable table, out IReadOnlyList<(VirtualServiceKey Service, string Reason)> disowned)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(table);
+        List<(VirtualServiceKey, string)>? changed = null;
+        ImmutableDictionary<VirtualServiceKey, VirtualService>.Builder? configurations = null;
+        foreach (VirtualServiceKey key in record.Services)
+        {
+            if (!table.TryGetService(key, out KernelService? kernel))
+            {
+                continue;
+            }
+
+            if (!record.Configurations.TryGetValue(key, out VirtualService recorded))
+            {
+                (configurations ??= record.Configurations.ToBuilder())[key] = kernel.Service;
+            }
+            else if (!recorded.SameConfiguration(kernel.Service))
+            {
+                (changed ??= []).Add((key, string.Join(", ", ConfigDifference.Between(recorded, kernel.Service))));
+            }
+        }
+
+        foreach (VirtualServiceKey key in record.Configurations.Keys)
+        {
+            if (!record.Owns(key))
+            {
+                (configurations ??= record.Configurations.ToBuilder()).Remove(key);
+            }
+        }
+
+        OwnershipRecord next = configurations is null ? record : record.WithConfigurations(configurations.ToImmutable());
+        if (changed is not null)
+        {
+            changed.Sort((left, right) => KeyOrder.Instance.Compare(left.Item1, right.Item1));
+            foreach ((VirtualServiceKey key, _) in changed)
+            {
+                next = next.WithoutService(key);
+            }
+        }
+
+        disowned = changed ?? [];
+        return next;
+    }
+
+    /// <summary>
+    /// <paramref name="next"/> with the configuration of every service the pass created or reconfigured, as the
+    /// kernel accepted it (<paramref name="applied"/>: the operations that succeeded).
+    /// </summary>
+    public static OwnershipRecord RecordConfigurations(OwnershipRecord next, IReadOnlyList<IpvsOperation> applied)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(applied);
+        ImmutableDictionary<VirtualServiceKey, VirtualService>.Builder? configurations = null;
+        foreach (IpvsOperation operation in applied)
+        {
+            if (operation.Kind is IpvsOperationKind.AddService or IpvsOperationKind.UpdateService && next.Owns(operation.ServiceKey))
+            {
+                (configurations ??= next.Configurations.ToBuilder())[operation.ServiceKey] = operation.Service;
+            }
+        }
+
+        return configurations is null ? next : next.WithConfigurations(configurations.ToImmutable());
     }
 
     /// <summary>
@@ -215,7 +311,7 @@ public static class ReconcileRules
         ArgumentNullException.ThrowIfNull(before);
         IpvsOperation[] kept = [.. plan.Operations.Where(operation => operation.Source is not null)];
         var owned = plan.NextOwnership.Services.Union(before.Services);
-        return plan with { Operations = kept, NextOwnership = new OwnershipRecord(owned, before.Drains) };
+        return plan with { Operations = kept, NextOwnership = new OwnershipRecord(owned, before.Drains, null, before.Configurations) };
     }
 
     /// <summary>The services whose desired state changed, by instance: the assembler keeps unchanged services' instances.</summary>

@@ -77,7 +77,7 @@ public sealed partial class InputFuzzTests : IDisposable
         DateTimeOffset now = new(2026, 12, 4, 3, 0, 0, TimeSpan.Zero);
         // With a pending creation (the write-ahead part, every configuration field set), so mutations reach its reader too.
         VirtualService pending = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Udp, NetAddress.Parse("10.99.0.11"), 5060), "sh") with { Flags = ServiceFlags.Persistent, TimeoutSeconds = 60, NetmaskPrefix = 24, PersistenceEngine = "sip" };
-        OwnershipRecord record = OwnershipRecord.Empty.WithService(Tcp("10.99.0.10")).WithService(KeyText.ParseServiceKey("FWM 7 IPv6"))
+        OwnershipRecord record = OwnershipRecord.Empty.WithService(Service("10.99.0.10")).WithService(VirtualService.Create(KeyText.ParseServiceKey("FWM 7 IPv6"), "rr"))
             .WithDrain(new DrainPolicy(TimeSpan.FromMinutes(5)).Start(Tcp("10.99.0.10"), Server("10.1.1.2").Key, now))
             .WithPending([pending]);
         return OwnershipJournal.Serialize(record);

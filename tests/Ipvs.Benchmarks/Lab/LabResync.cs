@@ -185,7 +185,11 @@ internal static class LabResync
     {
         private OwnershipRecord _record = OwnershipRecord.Empty;
 
-        public OwnershipRecord Load() => _record;
+        public OwnershipRecord Load(out string? notice)
+        {
+            notice = null;
+            return _record;
+        }
 
         public void Save(OwnershipRecord record) => _record = record;
     }

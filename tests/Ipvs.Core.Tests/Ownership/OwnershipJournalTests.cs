@@ -71,7 +71,7 @@ public sealed class OwnershipJournalTests
     [InlineData("""{"version":1,"services":["TCP 10.99.0.10:80"],"drains":null}""")]
     public void Deserialize_HandWrittenWithoutDrains_ReadsTheServices(string json)
     {
-        Assert.Equal(Owning(Tcp("10.99.0.10", 80)), OwnershipJournal.Deserialize(json));
+        Assert.Equal(OwnershipRecord.Empty.WithService(Tcp("10.99.0.10", 80)), OwnershipJournal.Deserialize(json));
     }
 
     [Fact]
@@ -106,5 +106,70 @@ public sealed class OwnershipJournalTests
         Assert.Null(Policy.Refusal(Tcp("10.99.0.200", 443)));
         Assert.Null(Policy.Refusal(Tcp("fd00::99", 443)));
         Assert.NotNull(Policy.Refusal(Tcp("fd01::1", 443)));
+    }
+
+    [Fact]
+    public void Serialize_RecordWithConfigurationsAndKernel_RoundTripsBoth()
+    {
+        VirtualService web = Service(Tcp("10.99.0.10", 80), "sh") with { Flags = ServiceFlags.Persistent, TimeoutSeconds = 300 };
+        OwnershipRecord record = OwnershipRecord.Empty.WithService(web).WithService(Service(Tcp("10.99.0.11", 80)));
+
+        string json = OwnershipJournal.Serialize(record, "boot b1, net:[1]");
+        OwnershipRecord read = OwnershipJournal.Deserialize(json, "boot b1, net:[1]", out string? notice);
+
+        Assert.Null(notice);
+        Assert.Equal(record, read);
+        Assert.Equal(web, read.Configurations[web.Key]);
+        Assert.Contains("\"version\": 2", json, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("boot b2, net:[1]")]
+    [InlineData("boot b1, net:[2]")]
+    public void Deserialize_WrittenForAnotherKernelTable_OwnsNothingAndSaysWhy(string current)
+    {
+        string json = OwnershipJournal.Serialize(OwnershipRecord.Empty.WithService(Service(Tcp("10.99.0.10", 80))), "boot b1, net:[1]");
+
+        OwnershipRecord read = OwnershipJournal.Deserialize(json, current, out string? notice);
+
+        Assert.Same(OwnershipRecord.Empty, read);
+        Assert.NotNull(notice);
+        Assert.Contains("boot b1, net:[1]", notice, StringComparison.Ordinal);
+        Assert.Contains(current, notice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_Version1WithoutKernelOrConfigurations_OwnsItsServices()
+    {
+        OwnershipRecord read = OwnershipJournal.Deserialize("""{"version":1,"services":["TCP 10.99.0.10:80"]}""", "boot b1, net:[1]", out string? notice);
+
+        Assert.Null(notice);
+        Assert.Equal([Tcp("10.99.0.10", 80)], read.Services);
+        Assert.Empty(read.Configurations);
+    }
+
+    [Fact]
+    public void Deserialize_ConfigurationOfAServiceNotOwned_IsAnErrorNamingIt()
+    {
+        string json = """{"version":2,"services":[],"configurations":[{"service":"TCP 10.99.0.10:80","scheduler":"rr","netmask":32}]}""";
+
+        FormatException error = Assert.Throws<FormatException>(() => OwnershipJournal.Deserialize(json));
+
+        Assert.Contains("configurations[0].service: TCP 10.99.0.10:80 is not among the owned services", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_Version2ServiceWithoutConfiguration_NotOwnedAndNamed()
+    {
+        string json = """
+            {"version":2,"services":["TCP 10.99.0.10:80","TCP 10.99.0.11:80"],
+             "configurations":[{"service":"TCP 10.99.0.10:80","scheduler":"rr","netmask":32}]}
+            """;
+
+        OwnershipRecord read = OwnershipJournal.Deserialize(json, currentKernel: null, out string? notice);
+
+        Assert.Equal([Tcp("10.99.0.10", 80)], read.Services);
+        Assert.NotNull(notice);
+        Assert.Contains("names TCP 10.99.0.11:80 without the configuration", notice, StringComparison.Ordinal);
     }
 }

@@ -218,4 +218,102 @@ public sealed class ReconcileRulesTests
         Assert.Equal([operations[0], operations[2]], ReconcileRules.Succeeded(operations, [new OperationFailure(operations[1], "EINVAL")]));
         Assert.Same(operations, ReconcileRules.Succeeded(operations, []));
     }
+
+    [Fact]
+    public void ConfirmIdentity_OwnedServiceConfiguredOtherwise_IsDisownedWithTheDifference()
+    {
+        VirtualServiceKey web = Tcp("10.99.0.10", 80);
+        VirtualServiceKey api = Tcp("10.99.0.11", 80);
+        OwnershipRecord record = OwnershipRecord.Empty.WithService(Service(web, "wrr")).WithService(Service(api, "wrr"))
+            .WithDrain(new Drain(web, new RealServerKey(NetAddress.Parse("10.1.1.2"), 8080), Now, Now.AddMinutes(1)));
+
+        OwnershipRecord next = ReconcileRules.ConfirmIdentity(record, Table(InKernel(Service(web, "rr"), Array.Empty<RealServer>()), InKernel(Service(api, "wrr"), Array.Empty<RealServer>())), out var disowned);
+
+        Assert.Equal([api], next.Services);
+        Assert.Empty(next.Drains);
+        Assert.Equal([api], next.Configurations.Keys);
+        (VirtualServiceKey service, string reason) = Assert.Single(disowned);
+        Assert.Equal(web, service);
+        Assert.Equal("scheduler wrr -> rr", reason);
+    }
+
+    [Fact]
+    public void ConfirmIdentity_AsLeftOrMissing_ReturnsTheSameRecord()
+    {
+        OwnershipRecord record = OwnershipRecord.Empty.WithService(Service(Tcp("10.99.0.10", 80))).WithService(Service(Tcp("10.99.0.11", 80)));
+        KernelService hashed = InKernel(Service(Tcp("10.99.0.10", 80)) with { Flags = ServiceFlags.Hashed }, Array.Empty<RealServer>());
+
+        OwnershipRecord next = ReconcileRules.ConfirmIdentity(record, Table(hashed), out var disowned);
+
+        Assert.Same(record, next);
+        Assert.Empty(disowned);
+    }
+
+    [Fact]
+    public void ConfirmIdentity_OwnedWithoutRecordedConfiguration_TakesTheKernelsAndDropsUnownedOnes()
+    {
+        VirtualServiceKey web = Tcp("10.99.0.10", 80);
+        OwnershipRecord record = OwnershipRecord.Empty.WithService(web).WithConfigurations(
+            System.Collections.Immutable.ImmutableDictionary<VirtualServiceKey, VirtualService>.Empty.Add(Tcp("10.99.0.99", 80), Service(Tcp("10.99.0.99", 80))));
+
+        OwnershipRecord next = ReconcileRules.ConfirmIdentity(record, Table(InKernel(Service(web, "sh"), Array.Empty<RealServer>())), out var disowned);
+
+        Assert.Empty(disowned);
+        Assert.Equal([web], next.Configurations.Keys);
+        Assert.Equal("sh", next.Configurations[web].Scheduler);
+    }
+
+    [Fact]
+    public void Intent_CreationAndConfigurationChange_BothPendingWithTheirNewConfiguration()
+    {
+        VirtualServiceKey web = Tcp("10.99.0.10", 80);
+        VirtualServiceKey api = Tcp("10.99.0.11", 80);
+        OwnershipRecord before = OwnershipRecord.Empty.WithService(Service(web, "wrr"));
+
+        OwnershipRecord? intent = ReconcileRules.Intent(before, [
+            new IpvsOperation(IpvsOperationKind.UpdateService, Service(web, "rr"), null, StaticSource, "scheduler wrr -> rr"),
+            new IpvsOperation(IpvsOperationKind.AddService, Service(api), null, StaticSource, "new service"),
+            new IpvsOperation(IpvsOperationKind.AddServer, Service(api), Server("10.1.1.2", 8080), StaticSource, "new real server"),
+        ]);
+
+        Assert.NotNull(intent);
+        Assert.Equal("rr", intent.Pending[web].Scheduler);
+        Assert.Equal("wrr", intent.Configurations[web].Scheduler);
+        Assert.Contains(api, intent.Pending.Keys);
+        Assert.Null(ReconcileRules.Intent(before, [new IpvsOperation(IpvsOperationKind.AddServer, Service(web), Server("10.1.1.2", 8080), StaticSource, "x")]));
+    }
+
+    [Theory]
+    [InlineData("rr", "rr")]
+    [InlineData("wrr", "wrr")]
+    public void ResolvePending_ConfigurationChangeOfOwnedService_RecordsWhatTheKernelShows(string inKernel, string recorded)
+    {
+        VirtualServiceKey web = Tcp("10.99.0.10", 80);
+        OwnershipRecord record = OwnershipRecord.Empty.WithService(Service(web, "wrr")).WithPending([Service(web, "rr")]);
+
+        OwnershipRecord next = ReconcileRules.ResolvePending(record, Table(InKernel(Service(web, inKernel), Array.Empty<RealServer>())), out var resolved);
+
+        Assert.True(next.Owns(web));
+        Assert.Empty(next.Pending);
+        Assert.Equal(recorded, next.Configurations[web].Scheduler);
+        Assert.Single(resolved);
+    }
+
+    [Fact]
+    public void RecordConfigurations_AppliedCreationAndChange_RecordedOthersNot()
+    {
+        VirtualServiceKey web = Tcp("10.99.0.10", 80);
+        VirtualServiceKey gone = Tcp("10.99.0.12", 80);
+        OwnershipRecord next = OwnershipRecord.Empty.WithService(web).WithService(Tcp("10.99.0.11", 80));
+
+        OwnershipRecord recorded = ReconcileRules.RecordConfigurations(next, [
+            new IpvsOperation(IpvsOperationKind.UpdateService, Service(web, "sh"), null, StaticSource, "scheduler"),
+            new IpvsOperation(IpvsOperationKind.AddService, Service(gone), null, StaticSource, "new service"),
+            new IpvsOperation(IpvsOperationKind.AddServer, Service(Tcp("10.99.0.11", 80), "lc"), Server("10.1.1.2", 8080), StaticSource, "new"),
+        ]);
+
+        Assert.Equal([web], recorded.Configurations.Keys);
+        Assert.Equal("sh", recorded.Configurations[web].Scheduler);
+        Assert.Same(next, ReconcileRules.RecordConfigurations(next, []));
+    }
 }

@@ -38,6 +38,7 @@ internal static class Build
 
     public static KernelTable Table(params KernelService[] services) => KernelTable.Create(services);
 
+    /// <summary>A record owning these services, each with the configuration <see cref="Service"/> gives it by default.</summary>
     public static OwnershipRecord Owning(params VirtualServiceKey[] keys) =>
-        keys.Aggregate(OwnershipRecord.Empty, (record, key) => record.WithService(key));
+        keys.Aggregate(OwnershipRecord.Empty, (record, key) => record.WithService(Service(key)));
 }

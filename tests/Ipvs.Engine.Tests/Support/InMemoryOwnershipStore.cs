@@ -12,7 +12,14 @@ internal sealed class InMemoryOwnershipStore(OwnershipRecord? initial = null) : 
     /// <summary>Called with each record about to be written; throwing makes the write fail (the record is not kept).</summary>
     public Action<OwnershipRecord>? BeforeSave { get; set; }
 
-    public OwnershipRecord Load() => Record;
+    /// <summary>What <see cref="Load"/> reports as the reason the journal was set aside, or null.</summary>
+    public string? Notice { get; set; }
+
+    public OwnershipRecord Load(out string? notice)
+    {
+        notice = Notice;
+        return Record;
+    }
 
     public void Save(OwnershipRecord record)
     {

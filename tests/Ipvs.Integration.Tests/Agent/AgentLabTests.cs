@@ -96,6 +96,60 @@ public sealed class AgentLabTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_OwnedServiceRecreatedByHandOtherwise_LeftAsTheOperatorMadeItAndNamed()
+    {
+        await using LabNamespace lab = await LabNamespace.CreateAsync("agent-recreated");
+        string services = _scratch.Write("services.yaml", Services);
+        string empty = _scratch.Write("empty.yaml", "services: []\n");
+        BufferedCommandResult created = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services));
+        await lab.RunAsync("ipvsadm", "-D", "-t", "10.99.0.10:80");
+        await lab.RunAsync("ipvsadm", "-A", "-t", "10.99.0.10:80", "-s", "wlc");
+        await lab.RunAsync("ipvsadm", "-a", "-t", "10.99.0.10:80", "-r", "10.1.1.9:8080", "-m");
+        string handMade = await lab.RunAsync("ipvsadm", "-Sn");
+
+        BufferedCommandResult verified = await AgentProcess.RunOnceAsync(lab.Name, Common("verify", "--services", services));
+        BufferedCommandResult emptied = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", empty));
+        BufferedCommandResult again = await AgentProcess.RunOnceAsync(lab.Name, Common("apply", "--file", services));
+
+        Assert.True(created.ExitCode == 0, created.StandardOutput + created.StandardError);
+        Assert.Equal(1, verified.ExitCode);
+        Assert.Contains("TCP 10.99.0.10:80: not served by the agent: conflict: the kernel's entry was changed or re-created outside the agent (scheduler rr -> wlc)",
+            verified.StandardOutput, StringComparison.Ordinal);
+        Assert.True(emptied.ExitCode == 0, emptied.StandardOutput + emptied.StandardError);
+        Assert.Contains("TCP 10.99.0.10:80: configured otherwise than this agent left it (scheduler rr -> wlc)", emptied.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("TCP 10.99.0.10:80: already in the kernel but not created by this agent", again.StandardOutput + again.StandardError, StringComparison.Ordinal);
+        Assert.Equal(handMade, await lab.RunAsync("ipvsadm", "-Sn"));
+    }
+
+    [Fact]
+    public async Task Apply_JournalWrittenInAnotherNetworkNamespace_LicensesNothingThere()
+    {
+        await using LabNamespace first = await LabNamespace.CreateAsync("agent-journal-a");
+        await using LabNamespace second = await LabNamespace.CreateAsync("agent-journal-b");
+        string services = _scratch.Write("services.yaml", Services);
+        string empty = _scratch.Write("empty.yaml", "services: []\n");
+        BufferedCommandResult created = await AgentProcess.RunOnceAsync(first.Name, Common("apply", "--file", services));
+        // The same key in another kernel table, made by someone else: the journal of the first names it.
+        await second.RunAsync("ipvsadm", "-A", "-t", "10.99.0.10:80", "-s", "rr");
+        await second.RunAsync("ipvsadm", "-a", "-t", "10.99.0.10:80", "-r", "10.1.1.2:8080", "-m");
+        string foreign = await second.RunAsync("ipvsadm", "-Sn");
+
+        BufferedCommandResult elsewhere = await AgentProcess.RunOnceAsync(second.Name, Common("apply", "--file", empty));
+        string afterElsewhere = await second.RunAsync("ipvsadm", "-Sn");
+        BufferedCommandResult back = await AgentProcess.RunOnceAsync(first.Name, Common("apply", "--file", services));
+
+        Assert.True(created.ExitCode == 0, created.StandardOutput + created.StandardError);
+        Assert.True(elsewhere.ExitCode == 0, elsewhere.StandardOutput + elsewhere.StandardError);
+        Assert.Contains("was written for another kernel table", elsewhere.StandardError, StringComparison.Ordinal);
+        Assert.Equal(foreign, afterElsewhere);
+        // Set aside, not overwritten (the second pass changed nothing): back in the first table it still licenses.
+        Assert.True(back.ExitCode == 0, back.StandardOutput + back.StandardError);
+        Assert.Contains("No changes", back.StandardOutput, StringComparison.Ordinal);
+        Assert.True(await HasRules(first, WebRules));
+    }
+
+    [Fact]
     public async Task Apply_NatServiceWithoutAnyUplink_AppliesAndWarnsThatOtherHostsCannotAnswer()
     {
         await using LabNamespace lab = await LabNamespace.CreateAsync("agent-snat-none");
