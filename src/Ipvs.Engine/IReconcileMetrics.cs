@@ -9,7 +9,7 @@ internal interface IReconcileMetrics
 {
     void RecordSuccess(TimeSpan duration, DateTimeOffset at);
 
-    /// <summary>Counts an error by where it happened: <c>reconcile</c>, <c>operation</c>, <c>vip</c>.</summary>
+    /// <summary>Counts an error by where it happened, one of <see cref="ErrorKinds"/>.</summary>
     void RecordError(string kind);
 
     /// <param name="kind">The operation applied.</param>

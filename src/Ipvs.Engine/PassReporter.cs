@@ -98,7 +98,7 @@ internal sealed class PassReporter(ILogger log, IReconcileMetrics metrics)
         {
             log.Error("Failed to {Change} {Subject}: {Error} (for {Source}); the rest of the plan was applied",
                 ChangeText.ChangeName(failure.Operation.Kind), ChangeText.Subject(failure.Operation), failure.Error, ChangeText.SourceText(failure.Operation));
-            metrics.RecordError("operation");
+            metrics.RecordError(ErrorKinds.Operation);
         }
 
         foreach (IGrouping<VirtualServiceKey, OperationFailure> service in settled.Withheld.GroupBy(failure => failure.Operation.ServiceKey))
@@ -185,7 +185,7 @@ internal sealed class PassReporter(ILogger log, IReconcileMetrics metrics)
 
     public void VipFailure(Exception exception)
     {
-        metrics.RecordError("vip");
+        metrics.RecordError(ErrorKinds.Vip);
         log.Error("Could not keep the VIPs on the interface: {Error}", exception.Message);
     }
 
@@ -214,7 +214,7 @@ internal sealed class PassReporter(ILogger log, IReconcileMetrics metrics)
     /// <summary>Counted every time, logged when the reason changes: a host without iptables would otherwise say it every resync.</summary>
     public void SourceNatFailure(Exception exception)
     {
-        metrics.RecordError("source_nat");
+        metrics.RecordError(ErrorKinds.SourceNat);
         if (exception.Message != _sourceNatError)
         {
             _sourceNatError = exception.Message;

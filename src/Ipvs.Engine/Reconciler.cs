@@ -151,7 +151,7 @@ internal sealed class Reconciler : IReconcilePass
             _vipsInSync = false;
             _sourceNatInSync = false;
             _openRead?.Spoil();
-            _metrics.RecordError("reconcile");
+            _metrics.RecordError(ErrorKinds.Reconcile);
             throw;
         }
     }

@@ -25,13 +25,14 @@ set -euo pipefail
 #   procps util-linux coreutils  ps/sysctl, setpriv/unshare/setsid, timeout
 #   python3          python3 -m http.server backends in lab scenarios
 #   gcc libc6-dev    native/: the kernel-constant probe and the C reference writer
+#   clang zlib1g-dev `make build`: the agent is compiled ahead of time (NativeAOT), which links with clang
 #   (shellcheck)     the linter `make test` runs over every shell script here
 #   openssl          the tests make their own TLS certificates (Docker endpoints over TCP)
 #   uml-utilities    uml_switch: the virtual Ethernet that joins vagrant/cluster/run's nodes
 #   bind9-dnsutils   dig, to query the agent's service-name DNS responder in lab tests
 #   dnsmasq-base     a real upstream resolver for the responder's forwarding in lab tests
 lab_packages=(user-mode-linux kmod ipvsadm busybox-static iptables docker.io containerd runc
-    curl iproute2 procps util-linux coreutils python3 gcc libc6-dev shellcheck openssl
+    curl iproute2 procps util-linux coreutils python3 gcc libc6-dev clang zlib1g-dev shellcheck openssl
     uml-utilities bind9-dnsutils dnsmasq-base)
 # A node runs the self-contained agent (no .NET runtime), Docker for the
 # labelled containers it watches, and ipvsadm to look at the result.

@@ -51,7 +51,7 @@ internal static class PlanCommand
         }
 
         // The VIPs or source NAT not in place (logged with the reason): the services are in the kernel but not reachable.
-        if (outcome.Failures.Count > 0 || metrics.Errors.ContainsKey("vip") || metrics.Errors.ContainsKey("source_nat"))
+        if (outcome.Failures.Count > 0 || metrics.Errors.ContainsKey(ErrorKinds.Vip) || metrics.Errors.ContainsKey(ErrorKinds.SourceNat))
         {
             return ExitCodes.Runtime;
         }

@@ -4,6 +4,7 @@ using Ipvs.Core.Health;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Planning;
+using Ipvs.Engine;
 
 namespace Ipvs.Agent.Metrics;
 
@@ -96,7 +97,7 @@ internal static class PrometheusText
         }
 
         Header(text, "ipvs_agent_errors_total", "counter", "Errors, by where they happened.");
-        foreach (string kind in new[] { "reconcile", "operation", "vip" })
+        foreach (string kind in ErrorKinds.All)
         {
             Sample(text, "ipvs_agent_errors_total", $"kind=\"{kind}\"", metrics.Errors.GetValueOrDefault(kind));
         }

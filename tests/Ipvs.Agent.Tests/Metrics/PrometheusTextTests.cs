@@ -4,6 +4,7 @@ using Ipvs.Core.Kernel;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
+using Ipvs.Engine;
 using static Ipvs.Engine.Tests.Support.Services;
 
 namespace Ipvs.Agent.Tests.Metrics;
@@ -60,13 +61,16 @@ public sealed class PrometheusTextTests
         var metrics = new AgentMetrics();
         metrics.RecordOperation(IpvsOperationKind.AddServer, drift: true);
         metrics.RecordSuccess(TimeSpan.FromMilliseconds(3), DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
-        metrics.RecordError("operation");
+        metrics.RecordError(ErrorKinds.Operation);
+        metrics.RecordError(ErrorKinds.SourceNat);
 
         string text = PrometheusText.Render(metrics);
 
         Assert.Contains("ipvs_agent_operations_total{kind=\"AddServer\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("ipvs_agent_drift_repairs_total 1\n", text, StringComparison.Ordinal);
         Assert.Contains("ipvs_agent_errors_total{kind=\"operation\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("ipvs_agent_errors_total{kind=\"source_nat\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("ipvs_agent_errors_total{kind=\"vip\"} 0\n", text, StringComparison.Ordinal);
         Assert.Contains("ipvs_agent_reconcile_duration_seconds_bucket{le=\"0.005\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("ipvs_agent_last_successful_sync_timestamp_seconds 1700000000\n", text, StringComparison.Ordinal);
     }
