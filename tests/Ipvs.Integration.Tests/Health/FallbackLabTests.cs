@@ -23,6 +23,12 @@ public sealed class FallbackLabTests(ITestOutputHelper output) : IDisposable
         await using DirectorNetwork network = await DirectorNetwork.CreateAsync("health-sorry", backends: 3);
         Process[] servers = [network.StartServer(0, HealthBackends.HttpServer), network.StartServer(1, HealthBackends.HttpServer)];
         network.StartServer(2, HealthBackends.HttpServer);
+        for (int backend = 0; backend < 3; backend++)
+        {
+            // The agent checks at once: a backend still starting would take the fallback in before the test begins.
+            await network.WaitListeningAsync(backend, 8080, HealthAgent.Converge);
+        }
+
         string fallback = Backend(2);
         string services = _scratch.Write("services.yaml", $"""
             services:

@@ -60,6 +60,24 @@ internal sealed class DirectorNetwork : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Waits until backend <paramref name="index"/> listens on TCP <paramref name="port"/>. python3 takes seconds to start
+    /// in the lab: an agent started before then sees its first health checks refused.
+    /// </summary>
+    public async Task WaitListeningAsync(int index, int port, TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (string.IsNullOrWhiteSpace(await _namespaces[2 + index].RunAsync("ss", "-Hltn", $"sport = :{port}")))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"backend{index} did not listen on port {port} within {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>Runs a python3 <paramref name="script"/> in the client namespace to its end; returns its output.</summary>
     public Task<string> RunClientAsync(string script, params string[] arguments) =>
         Client.RunAsync(LabPython.Executable, ["-c", script, .. arguments]);
