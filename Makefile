@@ -41,13 +41,14 @@ build-all:
 native:
 	$(MAKE) -C native
 
-## test: unit tests on the host, then the integration tests inside the lab kernel (two boots at once); one closing line
+## test: unit tests on the host, then the integration tests inside the lab kernel; one closing line
 test: deps native build-all build
 	@$(RUN_TESTS) --reset
 	$(RUN_TESTS) --script shellcheck tests/shellcheck-all
 	$(RUN_TESTS) --script install-packages-test tests/provision/install-packages-test
 	$(RUN_TESTS) $(UNIT_TESTS)
-	tests/run-lab-suites '$(LAB_FILTER)' '$(LAB_TESTS)' '$(LAB_DOCKER_FILTER)' '$(LAB_DOCKER_TESTS)'
+	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
+	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	$(MAKE) --no-print-directory lab-selftest
 	$(RUN_TESTS) --script cluster-tests --where cluster tests/cluster/run-all
 	$(RUN_TESTS) --script readme-host-examples tests/readme/host-examples
@@ -72,7 +73,8 @@ unit-test: native build-all
 ## lab-test: only the integration tests inside the lab
 lab-test: build-all build
 	@$(RUN_TESTS) --reset
-	tests/run-lab-suites '$(LAB_FILTER)' '$(LAB_TESTS)' '$(LAB_DOCKER_FILTER)' '$(LAB_DOCKER_TESTS)'
+	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
+	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
 	@$(RUN_TESTS) --summary
 
 ## lab-selftest: the lab's own contract (exit codes, timeouts, isolation, Docker), recorded in the test summary
