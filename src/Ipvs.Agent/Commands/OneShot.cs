@@ -2,6 +2,7 @@ using Ipvs.Agent.Configuration;
 using Ipvs.Agent.Process;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Agent.StaticServices;
+using Ipvs.Core.Ownership;
 using Ipvs.Docker.Discovery;
 using Ipvs.Docker.Source;
 using Ipvs.Engine;
@@ -23,6 +24,18 @@ internal static class OneShot
         return result.IsValid
             ? new FixedSource($"static file {path}", new SourceSnapshot(result.Declarations, []))
             : throw new CommandFailedException(ExitCodes.UsageOrConfig, $"{path}: rejected, nothing changed:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", result.Errors));
+    }
+
+    /// <summary>The ownership journal; one written for another kernel table owns nothing here, and a warning says so.</summary>
+    public static async Task<OwnershipRecord> LoadOwnershipAsync(AgentOptions options, TextWriter notes)
+    {
+        OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load(out string? setAside);
+        if (setAside is not null)
+        {
+            await notes.WriteLineAsync($"ipvs-agent: warning: {setAside}");
+        }
+
+        return ownership;
     }
 
     /// <summary>

@@ -40,12 +40,7 @@ internal static class StatusCommand
 
         DesiredInput input = new DesiredStateAssembler(sources, null, ServiceNameDns.NameCheck(options)).Assemble();
         DesiredState desired = input.State;
-        OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load(out string? setAside);
-        if (setAside is not null)
-        {
-            await context.Error.WriteLineAsync($"ipvs-agent: warning: {setAside}");
-        }
-
+        OwnershipRecord ownership = await OneShot.LoadOwnershipAsync(options, context.Error);
         IReadOnlyList<ManualDrain> manual = new ManualDrainStore(options.StateDir).Load();
         HealthStateReader health = HealthStateReader.Open(options.StateDir, out string? healthProblem);
         if (healthProblem is not null)

@@ -42,12 +42,7 @@ internal static class VerifyCommand
             throw new CommandFailedException(ExitCodes.UsageOrConfig, "verify needs a desired state: give --services FILE (or servicesFile in the config) or enable Docker");
         }
 
-        OwnershipRecord ownership = new OwnershipStore(options.StateDir).Load(out string? setAside);
-        if (setAside is not null)
-        {
-            await context.Error.WriteLineAsync($"ipvs-agent: warning: {setAside}");
-        }
-
+        OwnershipRecord ownership = await OneShot.LoadOwnershipAsync(options, context.Error);
         KernelTable kernel;
         try
         {
@@ -86,11 +81,9 @@ internal static class VerifyCommand
     /// <summary>
     /// Every desired service against the kernel: one the configuration refuses, one held by an entry the agent did not
     /// create, and a declaration a source could not turn into a service are differences too, each naming its reason;
-    /// owned kernel entries that are not desired are differences; foreign entries are otherwise not compared.
-    /// </summary>
-    /// <summary>
-    /// Every difference between the desired state and the agent's part of the kernel; <paramref name="disowned"/> names
-    /// owned services the kernel has configured otherwise than the agent left them, with the differences.
+    /// owned kernel entries that are not desired are differences; foreign entries are otherwise not compared. An entry
+    /// in <paramref name="disowned"/> (an owned service the kernel has configured otherwise than the agent left it,
+    /// with the differences) is a conflict that names them.
     /// </summary>
     internal static VerifyResult Compare(
         DesiredState desired, KernelTable kernel, OwnershipRecord ownership, OwnershipPolicy policy, IReadOnlyList<string> problems,
