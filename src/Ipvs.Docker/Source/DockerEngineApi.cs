@@ -149,35 +149,52 @@ public sealed class DockerEngineApi : IDockerApi, IDisposable
         }
     }
 
+    /// <summary>
+    /// The local engine's container, network, service and node events and, on a worker with a swarm manager, the
+    /// manager's service and node events too: a worker's own engine says nothing of the swarm, so without them a scale,
+    /// a drain or a node going down would wait for the periodic relist. Either stream failing ends the watch.
+    /// </summary>
     public async IAsyncEnumerable<DockerEvent> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Channel<DockerEvent> events = Channel.CreateUnbounded<DockerEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var parameters = new ContainerEventsParameters
+        var monitors = new List<Task>
         {
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["type"] = new Dictionary<string, bool> { ["container"] = true, ["network"] = true, ["service"] = true, ["node"] = true },
-            },
+            MonitorAsync(_client, EventsOf("container", "network", "service", "node"), events.Writer,
+                error => $"Docker event stream from {Endpoint} failed: {Describe(error, _clientCheck)}", cancellationToken),
         };
-        Task monitor = MonitorAsync(parameters, events.Writer, cancellationToken);
+        if (!ReferenceEquals(_swarm, _client))
+        {
+            monitors.Add(MonitorAsync(_swarm, EventsOf("service", "node"), events.Writer,
+                error => $"Swarm manager at {SwarmManager} is unreachable: its event stream failed: {Describe(error, _swarmCheck)}", cancellationToken));
+        }
+
         await foreach (DockerEvent dockerEvent in events.Reader.ReadAllAsync(cancellationToken))
         {
             yield return dockerEvent;
         }
 
-        await monitor;
+        await Task.WhenAll(monitors);
     }
 
-    private async Task MonitorAsync(ContainerEventsParameters parameters, ChannelWriter<DockerEvent> writer, CancellationToken cancellationToken)
+    private static ContainerEventsParameters EventsOf(params string[] types) => new()
+    {
+        Filters = new Dictionary<string, IDictionary<string, bool>>
+        {
+            ["type"] = types.ToDictionary(type => type, _ => true),
+        },
+    };
+
+    /// <summary>Follows one engine's events into <paramref name="writer"/>; its end or failure completes the writer.</summary>
+    private static async Task MonitorAsync(DockerClient client, ContainerEventsParameters parameters, ChannelWriter<DockerEvent> writer, Func<Exception, string> unreachable, CancellationToken cancellationToken)
     {
         try
         {
-            await _client.System.MonitorEventsAsync(parameters, new EventSink(writer), cancellationToken);
+            await client.System.MonitorEventsAsync(parameters, new EventSink(writer), cancellationToken);
             writer.TryComplete();
         }
         catch (Exception error) when (IsConnectionFailure(error))
         {
-            writer.TryComplete(new DockerUnavailableException($"Docker event stream from {Endpoint} failed: {Describe(error, _clientCheck)}", error));
+            writer.TryComplete(new DockerUnavailableException(unreachable(error), error));
         }
         catch (Exception error)
         {

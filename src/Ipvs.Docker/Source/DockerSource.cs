@@ -9,7 +9,8 @@ namespace Ipvs.Docker.Source;
 /// <summary>
 /// Watches a Docker engine and publishes a <see cref="DockerSnapshot"/> whenever what it declares changes: a full
 /// list first, then a refresh at once for an event that comes after a quiet period, one refresh per burst for events
-/// that follow closely (coalesced until a quiet period passes), and a periodic full list as a safety net.
+/// that follow closely (coalesced until a quiet period passes), and a periodic full list as a safety net, sooner while
+/// swarm tasks are starting (no event tells when a task on another node runs).
 /// </summary>
 /// <remarks>
 /// A refresh after container events inspects just those containers and patches the last inventory (one request per
@@ -184,7 +185,8 @@ public sealed class DockerSource
     private async Task FollowAsync(ChannelReader<bool> changed, Task watch, CancellationToken cancellationToken)
     {
         DateTimeOffset lastRelist = _time.GetUtcNow();
-        DateTimeOffset relistAt = lastRelist + _options.RelistInterval;
+        TimeSpan settle = _options.SwarmSettleInterval;
+        DateTimeOffset relistAt = lastRelist + NextRelistDelay(ref settle);
         while (true)
         {
             bool periodic = true;
@@ -196,6 +198,7 @@ public sealed class DockerSource
                 if (await EventArrivedWithinAsync(changed, untilRelist, watch, cancellationToken))
                 {
                     periodic = false;
+                    settle = _options.SwarmSettleInterval;
                     changed.TryRead(out _);
                     if (_time.GetUtcNow() - lastRelist < _options.QuietPeriod)
                     {
@@ -206,8 +209,25 @@ public sealed class DockerSource
 
             await RelistAsync(fullList: periodic, cancellationToken);
             lastRelist = _time.GetUtcNow();
-            relistAt = lastRelist + _options.RelistInterval;
+            relistAt = lastRelist + NextRelistDelay(ref settle);
         }
+    }
+
+    /// <summary>
+    /// The periodic interval, or while swarm tasks are starting the settle step (<paramref name="settle"/>, doubled for
+    /// the next time and reset by an event): how a task's start on another node reaches this node's table.
+    /// </summary>
+    private TimeSpan NextRelistDelay(ref TimeSpan settle)
+    {
+        if (_inventory?.Swarm is not { HasTasksStarting: true })
+        {
+            settle = _options.SwarmSettleInterval;
+            return _options.RelistInterval;
+        }
+
+        TimeSpan delay = Min(settle, _options.RelistInterval);
+        settle = Min(settle * 2, _options.RelistInterval);
+        return delay;
     }
 
     /// <summary>Waits until events stop for the quiet period, or the burst has lasted the longest allowed delay.</summary>

@@ -23,8 +23,16 @@ public sealed record DockerSourceOptions(
         InitialBackoff: TimeSpan.FromSeconds(1),
         MaxBackoff: TimeSpan.FromSeconds(30));
 
+    /// <summary>
+    /// While swarm tasks are starting (<see cref="Discovery.SwarmInventory.HasTasksStarting"/>), the first relist comes
+    /// this long after the last one, then twice as long each time up to <see cref="RelistInterval"/>: a task that
+    /// starts on another node is in every table seconds later, not at the next periodic relist.
+    /// </summary>
+    public TimeSpan SwarmSettleInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     public void Validate()
     {
+        Positive(SwarmSettleInterval, nameof(SwarmSettleInterval));
         Positive(QuietPeriod, nameof(QuietPeriod));
         Positive(MaxCoalesceDelay, nameof(MaxCoalesceDelay));
         Positive(RelistInterval, nameof(RelistInterval));

@@ -244,6 +244,55 @@ public sealed class DockerSourceTests : IAsyncDisposable
         Assert.Equal(2, _source.Current!.Revision);
     }
 
+    private static DockerInventory SwarmWithTask(TaskState state) => new([], new SwarmInventory(
+        [],
+        [new TaskResponse { ID = "task-1", DesiredState = TaskState.Running, Status = new global::Docker.DotNet.Models.TaskStatus { State = state } }],
+        []));
+
+    /// <summary>Advances fake time in small steps until the source lists again (at most <paramref name="limit"/>); how long that took.</summary>
+    private async Task<TimeSpan> UntilNextListAsync(TimeSpan limit)
+    {
+        int before = _api.Lists;
+        DateTimeOffset from = _time.GetUtcNow();
+        while (_api.Lists == before && _time.GetUtcNow() - from < limit)
+        {
+            await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(50));
+        }
+
+        return _time.GetUtcNow() - from;
+    }
+
+    [Fact]
+    public async Task RunAsync_SwarmTaskStarting_RelistsAfterOneTwoFourSecondsThenPeriodicallyOnceItRuns()
+    {
+        _api.SetInventory(SwarmWithTask(TaskState.Pending));
+        _run = _source.RunAsync(_stop.Token);
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Connected, "the source is connected");
+
+        double[] gaps = [(await UntilNextListAsync(TimeSpan.FromSeconds(40))).TotalSeconds,
+            (await UntilNextListAsync(TimeSpan.FromSeconds(40))).TotalSeconds,
+            (await UntilNextListAsync(TimeSpan.FromSeconds(40))).TotalSeconds];
+        _api.SetInventory(SwarmWithTask(TaskState.Running));
+        double seenRunning = (await UntilNextListAsync(TimeSpan.FromSeconds(40))).TotalSeconds;
+        double periodic = (await UntilNextListAsync(TimeSpan.FromSeconds(40))).TotalSeconds;
+
+        Assert.Equal([1, 2, 4], gaps.Select(gap => Math.Round(gap)));
+        Assert.InRange(seenRunning, 7.9, 8.4);
+        Assert.InRange(periodic, 29.9, 30.4);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoSwarmTaskStarting_RelistsOnlyPeriodically()
+    {
+        _api.SetInventory(SwarmWithTask(TaskState.Running));
+        _run = _source.RunAsync(_stop.Token);
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Connected, "the source is connected");
+
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(29));
+
+        Assert.Equal(1, _api.Lists);
+    }
+
     [Fact]
     public async Task RunAsync_BurstAfterAQuietPeriod_FirstEventAtOnceTheRestCoalesced()
     {
