@@ -33,6 +33,9 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
 
     public ParsingEvent? Current => inner.Current;
 
+    /// <summary>Aliases read so far.</summary>
+    public long Aliases { get; private set; }
+
     /// <summary>Loads a file's one document through the guard.</summary>
     /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
     public static YamlStream Load(string yaml)
@@ -100,6 +103,7 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
                 Count(scalar.Anchor, 1);
                 break;
             case AnchorAlias alias:
+                Aliases++;
                 long expanded = _anchorNodes.GetValueOrDefault(alias.Value, 1);
                 _aliasNodes += expanded;
                 if (_aliasNodes > AliasNodeAllowance + (AliasNodesPerEvent * _events))

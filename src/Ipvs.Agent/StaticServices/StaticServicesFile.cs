@@ -5,7 +5,9 @@ using Ipvs.Core.Health;
 using Ipvs.Core.Model;
 using Ipvs.Core.Ownership;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
+using YamlDotNet.Serialization;
 
 namespace Ipvs.Agent.StaticServices;
 
@@ -58,22 +60,89 @@ public static partial class StaticServicesFile
         ArgumentNullException.ThrowIfNull(fileName);
         ArgumentNullException.ThrowIfNull(yaml);
         var reader = new FileReader(fileName);
-        YamlStream stream;
+        List<ServiceDeclaration> declarations;
         try
         {
-            stream = GuardedYamlParser.Load(yaml);
+            if (Stream(reader, yaml) is { } streamed)
+            {
+                declarations = streamed;
+            }
+            else
+            {
+                reader = new FileReader(fileName);
+                YamlStream stream = GuardedYamlParser.Load(yaml);
+                declarations = stream.Documents.Count == 0
+                    ? reader.Fail<List<ServiceDeclaration>>(1, "file", "is empty; expected a 'services:' list", [])
+                    : reader.ReadFile(stream.Documents[0].RootNode);
+            }
         }
         catch (YamlException exception)
         {
             return new StaticServicesResult([], [$"{fileName}:{exception.Start.Line}: {exception.Message}{BracketHint(yaml, exception.Start.Line)}"]);
         }
 
-        List<ServiceDeclaration> declarations = stream.Documents.Count == 0
-            ? reader.Fail<List<ServiceDeclaration>>(1, "file", "is empty; expected a 'services:' list", [])
-            : reader.ReadFile(stream.Documents[0].RootNode);
         return reader.Errors.Count == 0
             ? new StaticServicesResult(declarations, [])
             : new StaticServicesResult([], reader.Errors);
+    }
+
+    /// <summary>
+    /// Reads a file of the usual shape, <c>services:</c> as the one key of the root mapping, one service at a time:
+    /// each entry is loaded as a YAML node of its own, read and dropped, so memory holds one service's nodes, not the
+    /// whole file's (the representation model of a 1k x 10 file is about 40 MB, all live at once). Null for any other
+    /// shape and for a file with aliases (one may name an anchor in another entry): the caller then loads the whole
+    /// document, whose reading reports every error of those shapes.
+    /// </summary>
+    private static List<ServiceDeclaration>? Stream(FileReader reader, string yaml)
+    {
+        var parser = new GuardedYamlParser(new Parser(new StringReader(yaml)));
+        try
+        {
+            parser.MoveNext();
+            if (!parser.TryConsume<StreamStart>(out _) || !parser.TryConsume<DocumentStart>(out _)
+                || !parser.TryConsume<MappingStart>(out _)
+                || parser.Current is not Scalar { Value: "services" } || !parser.MoveNext()
+                || !parser.TryConsume<SequenceStart>(out _))
+            {
+                return null;
+            }
+
+            var services = new ServiceListReader(reader);
+            int index = 0;
+            while (!parser.TryConsume<SequenceEnd>(out _))
+            {
+                // An alias may name an anchor of another entry, which a node loaded on its own cannot resolve.
+                if (LoadNode(parser) is not { } node || parser.Aliases > 0)
+                {
+                    return null;
+                }
+
+                services.Add(node, $"services[{index++}]");
+            }
+
+            return parser.TryConsume<MappingEnd>(out _) && parser.TryConsume<DocumentEnd>(out _) && parser.Accept<StreamEnd>(out _)
+                ? services.Declarations
+                : null;
+        }
+        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+        {
+            Mark where = parser.Current?.Start ?? Mark.Empty;
+            throw new YamlException(where, where, $"not valid YAML here (the YAML reader gave up: {exception.Message})", exception);
+        }
+    }
+
+    /// <summary>The node that starts at the parser's current event, loaded through the representation model; null for an alias.</summary>
+    private static YamlNode? LoadNode(GuardedYamlParser parser)
+    {
+        YamlNode? node = parser.Current switch
+        {
+            MappingStart => new YamlMappingNode(),
+            SequenceStart => new YamlSequenceNode(),
+            Scalar => new YamlScalarNode(),
+            _ => null,
+        };
+        ((IYamlConvertible?)node)?.Read(parser, typeof(YamlNode), null!);
+        return node;
     }
 
     /// <summary>An unquoted <c>[fd00::2]:8080</c> is a YAML list followed by junk; say so rather than leave only the YAML parser's words.</summary>
@@ -93,6 +162,22 @@ public static partial class StaticServicesFile
 
     [System.Text.RegularExpressions.GeneratedRegex(@":\s*\[[0-9A-Fa-f:.]+\]:\d")]
     private static partial System.Text.RegularExpressions.Regex BracketedEndpoint();
+
+    /// <summary>What reading the services list keeps from one entry to the next.</summary>
+    private sealed class ServiceListReader(FileReader reader)
+    {
+        public List<ServiceDeclaration> Declarations { get; } = [];
+
+        public Dictionary<VirtualServiceKey, string> Keys { get; } = [];
+
+        /// <summary>
+        /// One name may cover several services (ports, protocols, both families: that is what its DNS name answers),
+        /// but not two VIPs of one family or a firewall mark next to anything.
+        /// </summary>
+        public Dictionary<(string Name, IpFamily Family), (VirtualServiceKey Key, string Path)> Names { get; } = [];
+
+        public void Add(YamlNode node, string path) => reader.AddService(node, path, this);
+    }
 
     private sealed class FileReader(string fileName)
     {
@@ -126,37 +211,38 @@ public static partial class StaticServicesFile
                 return Fail(servicesNode.Start.Line, "services", $"must be a list, got {Describe(servicesNode)}", declarations);
             }
 
-            var keys = new Dictionary<VirtualServiceKey, string>();
-            // One name may cover several services (ports, protocols, both families: that is what its DNS name answers),
-            // but not two VIPs of one family or a firewall mark next to anything.
-            var names = new Dictionary<(string Name, IpFamily Family), (VirtualServiceKey Key, string Path)>();
+            var list = new ServiceListReader(this);
             for (int i = 0; i < services.Children.Count; i++)
             {
-                string path = $"services[{i}]";
-                YamlNode node = services.Children[i];
-                if (ReadService(node, path) is not { } declaration)
-                {
-                    continue;
-                }
-
-                VirtualServiceKey key = declaration.Service.Key;
-                if (names.TryGetValue((declaration.Source.Name!, key.Family), out var named)
-                    ? named.Key.IsFirewallMark || key.IsFirewallMark || named.Key.Address != key.Address
-                    : !names.TryAdd((declaration.Source.Name!, key.Family), (key, path)))
-                {
-                    Report(node.Start.Line, $"{path}.name", $"\"{declaration.Source.Name}\" is already the name of {names[(declaration.Source.Name!, key.Family)].Path} ({names[(declaration.Source.Name!, key.Family)].Key}); one name may only cover services on one VIP per family");
-                }
-
-                if (!keys.TryAdd(declaration.Service.Key, path))
-                {
-                    Report(node.Start.Line, path, $"same service as {keys[declaration.Service.Key]} ({declaration.Service.Key})");
-                    continue;
-                }
-
-                declarations.Add(declaration);
+                list.Add(services.Children[i], $"services[{i}]");
             }
 
-            return declarations;
+            return list.Declarations;
+        }
+
+        /// <summary>Reads one entry of the services list: the service, then its name and key against the entries before it.</summary>
+        public void AddService(YamlNode node, string path, ServiceListReader list)
+        {
+            if (ReadService(node, path) is not { } declaration)
+            {
+                return;
+            }
+
+            VirtualServiceKey key = declaration.Service.Key;
+            if (list.Names.TryGetValue((declaration.Source.Name!, key.Family), out var named)
+                ? named.Key.IsFirewallMark || key.IsFirewallMark || named.Key.Address != key.Address
+                : !list.Names.TryAdd((declaration.Source.Name!, key.Family), (key, path)))
+            {
+                Report(node.Start.Line, $"{path}.name", $"\"{declaration.Source.Name}\" is already the name of {list.Names[(declaration.Source.Name!, key.Family)].Path} ({list.Names[(declaration.Source.Name!, key.Family)].Key}); one name may only cover services on one VIP per family");
+            }
+
+            if (!list.Keys.TryAdd(declaration.Service.Key, path))
+            {
+                Report(node.Start.Line, path, $"same service as {list.Keys[declaration.Service.Key]} ({declaration.Service.Key})");
+                return;
+            }
+
+            list.Declarations.Add(declaration);
         }
 
         private ServiceDeclaration? ReadService(YamlNode node, string path)

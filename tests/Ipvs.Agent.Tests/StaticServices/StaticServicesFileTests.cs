@@ -400,4 +400,56 @@ public sealed class StaticServicesFileTests
 
         Assert.Contains("\"web\" is already the name of services[0] (TCP 10.99.0.10:80)", Assert.Single(result.Errors), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_AliasToAnAnchorInAnotherService_ReadsTheSharedServers()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", """
+            services:
+              - name: a
+                vip: 10.99.0.10
+                port: 80
+                servers: &pool
+                  - address: 10.1.1.1:8080
+                  - address: 10.1.1.2:8080
+              - name: b
+                vip: 10.99.0.11
+                port: 80
+                servers: *pool
+            """);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(2, result.Declarations.Count);
+        Assert.Equal(result.Declarations[0].RealServers, result.Declarations[1].RealServers);
+        Assert.Equal(2, result.Declarations[1].RealServers.Count);
+    }
+
+    [Fact]
+    public void Parse_UnknownRootKeyAfterTheServices_ErrorNamingItsLine()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", """
+            services:
+              - { name: a, vip: 10.99.0.10, port: 80 }
+            servics:
+              - { name: b, vip: 10.99.0.11, port: 80 }
+            """);
+
+        Assert.Equal(["services.yaml:3: servics: unknown key; expected one of services"], result.Errors);
+    }
+
+    [Fact]
+    public void Parse_ErrorsInSeveralServices_EachNamedAtItsOwnLine()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", """
+            services:
+              - { name: a, vip: 10.99.0.10, port: 80 }
+              - { name: b, vip: 10.99.0.11, port: eighty }
+              - { name: c, vip: 10.99.0.12, port: 80, scheduler: fastest }
+            """);
+
+        Assert.Equal(2, result.Errors.Count);
+        Assert.StartsWith("services.yaml:3: services[1].port: ", result.Errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("services.yaml:4: services[2].scheduler: ", result.Errors[1], StringComparison.Ordinal);
+        Assert.Empty(result.Declarations);
+    }
 }
