@@ -103,15 +103,7 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
     {
         await using FakeDockerEngine worker = StartWorker();
         await using FakeDockerEngine manager = StartManager();
-        using var api = new DockerEngineApi(worker.Endpoint, manager.Endpoint);
-        var source = new DockerSource(
-            api,
-            new DiscoveryOptions(DockerDeclarationsBuilderTests.Allowed),
-            DockerSourceOptions.Default with { RelistInterval = TimeSpan.FromHours(1) },
-            TimeProvider.System);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        Task run = source.RunAsync(stop.Token);
-        try
+        await RunSourceAsync(worker, manager, async source =>
         {
             await Eventually.TrueAsync(
                 () => source.Connection.Status == DockerConnectionStatus.Connected && worker.Requests.Any(request => request.Path == "/events"),
@@ -125,12 +117,7 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
             await Eventually.TrueAsync(() => manager.Requests.Any(request => request.Path == "/events"), "the manager's events are followed");
             Assert.Equal(["GET /events", "GET /nodes", "GET /services", "GET /tasks"], manager.Requests.Select(request => request.ToString()).Order(StringComparer.Ordinal));
             Assert.Equal("filters={\"type\":{\"service\":true,\"node\":true}}", Assert.Single(manager.Requests, request => request.Path == "/events").Query);
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await run;
-        }
+        });
     }
 
     [Fact]
@@ -142,6 +129,20 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
             ["GET /events"] = new(200, """{"Type":"service","Action":"update","Actor":{"ID":"k3t9wq0x1y2z3a4b5c6d7e8f9","Attributes":{"name":"web"}},"scope":"swarm","time":1795614300,"timeNano":1795614300000000000}""" + "\n", Streams: true),
         };
         await using FakeDockerEngine manager = FakeDockerEngine.Start(Path.Combine(_sockets.FullName, "manager.sock"), routes);
+        await RunSourceAsync(worker, manager, async source =>
+        {
+            await Eventually.TrueAsync(
+                () => manager.Requests.Count(request => request.Path == "/tasks") >= 2,
+                "the manager's service event makes the worker list the swarm again");
+
+            Assert.Equal(1, worker.Requests.Count(request => request.Path == "/events"));
+            Assert.Equal(DockerConnectionStatus.Connected, source.Connection.Status);
+        });
+    }
+
+    /// <summary>A <see cref="DockerSource"/> on the worker with the manager (no periodic relist within a test), running while <paramref name="test"/> runs.</summary>
+    private static async Task RunSourceAsync(FakeDockerEngine worker, FakeDockerEngine manager, Func<DockerSource, Task> test)
+    {
         using var api = new DockerEngineApi(worker.Endpoint, manager.Endpoint);
         var source = new DockerSource(
             api,
@@ -152,12 +153,7 @@ public sealed class DockerEngineApiWorkerTests : IDisposable
         Task run = source.RunAsync(stop.Token);
         try
         {
-            await Eventually.TrueAsync(
-                () => manager.Requests.Count(request => request.Path == "/tasks") >= 2,
-                "the manager's service event makes the worker list the swarm again");
-
-            Assert.Equal(1, worker.Requests.Count(request => request.Path == "/events"));
-            Assert.Equal(DockerConnectionStatus.Connected, source.Connection.Status);
+            await test(source);
         }
         finally
         {
