@@ -44,6 +44,10 @@ public sealed class DockerSource
     private readonly Lock _pendingLock = new();
     private readonly HashSet<string> _pendingContainers = new(StringComparer.Ordinal);
     private bool _pendingFullList;
+    private bool _pendingSwarmEvent;
+
+    /// <summary>A swarm service or node event was relisted and its settle steps are not spent yet (follow loop only).</summary>
+    private bool _settlingAfterSwarmEvent;
     private readonly Dictionary<string, EarlyInspect> _early = new(StringComparer.Ordinal);
     private long _fullListsIssued;
     private DockerInventory? _inventory;
@@ -117,6 +121,7 @@ public sealed class DockerSource
         {
             _pendingContainers.Clear();
             _pendingFullList = false;
+            _pendingSwarmEvent = false;
             _early.Clear();
         }
 
@@ -172,6 +177,7 @@ public sealed class DockerSource
                 else
                 {
                     _pendingFullList = true;
+                    _pendingSwarmEvent |= dockerEvent.Type is "service" or "node";
                 }
             }
 
@@ -214,12 +220,14 @@ public sealed class DockerSource
     }
 
     /// <summary>
-    /// The periodic interval, or while swarm tasks are starting the settle step (<paramref name="settle"/>, doubled for
-    /// the next time and reset by an event): how a task's start on another node reaches this node's table.
+    /// The periodic interval, or while the swarm is settling the settle step (<paramref name="settle"/>, doubled for
+    /// the next time and reset by an event): how a task's start on another node reaches this node's table. The swarm
+    /// settles while tasks are starting, and after a service or node event until the steps reach the period: the
+    /// manager acts on a scale or a drain after the event, so the relist the event caused may still show the old tasks.
     /// </summary>
     private TimeSpan NextRelistDelay(ref TimeSpan settle)
     {
-        if (_inventory?.Swarm is not { HasTasksStarting: true })
+        if (_inventory?.Swarm is not { HasTasksStarting: true } && !_settlingAfterSwarmEvent)
         {
             settle = _options.SwarmSettleInterval;
             return _options.RelistInterval;
@@ -227,6 +235,7 @@ public sealed class DockerSource
 
         TimeSpan delay = Min(settle, _options.RelistInterval);
         settle = Min(settle * 2, _options.RelistInterval);
+        _settlingAfterSwarmEvent &= delay < _options.RelistInterval;
         return delay;
     }
 
@@ -279,8 +288,10 @@ public sealed class DockerSource
         {
             containers = [.. _pendingContainers];
             fullList |= _pendingFullList;
+            _settlingAfterSwarmEvent |= _pendingSwarmEvent;
             _pendingContainers.Clear();
             _pendingFullList = false;
+            _pendingSwarmEvent = false;
         }
 
         long started = _time.GetTimestamp();

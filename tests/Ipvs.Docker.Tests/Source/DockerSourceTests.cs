@@ -249,17 +249,24 @@ public sealed class DockerSourceTests : IAsyncDisposable
         [new TaskResponse { ID = "task-1", DesiredState = TaskState.Running, Status = new global::Docker.DotNet.Models.TaskStatus { State = state } }],
         []));
 
-    /// <summary>Advances fake time in small steps until the source lists again (at most <paramref name="limit"/>); how long that took.</summary>
+    /// <summary>
+    /// Advances fake time in 100 ms steps, each only once the source waits on a timer (so the loop's own speed adds
+    /// nothing), until it lists again (at most <paramref name="limit"/>); how long that took.
+    /// </summary>
     private async Task<TimeSpan> UntilNextListAsync(TimeSpan limit)
     {
         int before = _api.Lists;
         DateTimeOffset from = _time.GetUtcNow();
-        while (_api.Lists == before && _time.GetUtcNow() - from < limit)
+        while (true)
         {
-            await Eventually.AdvanceAsync(_time, TimeSpan.FromMilliseconds(50));
-        }
+            await Eventually.TrueAsync(() => _time.ArmedTimers > 0, "the source waits on a timer");
+            if (_api.Lists != before || _time.GetUtcNow() - from >= limit)
+            {
+                return _time.GetUtcNow() - from;
+            }
 
-        return _time.GetUtcNow() - from;
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
     }
 
     [Fact]
@@ -276,9 +283,29 @@ public sealed class DockerSourceTests : IAsyncDisposable
         double seenRunning = (await UntilNextListAsync(TimeSpan.FromSeconds(40))).TotalSeconds;
         double periodic = (await UntilNextListAsync(TimeSpan.FromSeconds(40))).TotalSeconds;
 
-        Assert.Equal([1, 2, 4], gaps.Select(gap => Math.Round(gap)));
-        Assert.InRange(seenRunning, 7.9, 8.4);
-        Assert.InRange(periodic, 29.9, 30.4);
+        Assert.Equal([1, 2, 4], gaps);
+        Assert.Equal(8, seenRunning);
+        Assert.Equal(30, periodic);
+    }
+
+    [Fact]
+    public async Task RunAsync_SwarmServiceEvent_RelistsAtOnceThenAfterOneTwoFourEightSixteenSecondsThenPeriodically()
+    {
+        _api.SetInventory(SwarmWithTask(TaskState.Running));
+        _run = _source.RunAsync(_stop.Token);
+        await Eventually.TrueAsync(() => _source.Connection.Status == DockerConnectionStatus.Connected && _api.IsWatching, "the source is connected");
+        await Eventually.AdvanceAsync(_time, TimeSpan.FromSeconds(1));
+
+        await PushTakenAsync(new DockerEvent("service", "update", "k3t9wq0x1y2z3a4b5c6d7e8f9"));
+        int afterEvent = _api.Lists;
+        double[] gaps = new double[6];
+        for (int i = 0; i < gaps.Length; i++)
+        {
+            gaps[i] = (await UntilNextListAsync(TimeSpan.FromSeconds(40))).TotalSeconds;
+        }
+
+        Assert.Equal(2, afterEvent);
+        Assert.Equal([1, 2, 4, 8, 16, 30], gaps);
     }
 
     [Fact]
