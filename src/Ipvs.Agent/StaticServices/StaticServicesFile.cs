@@ -141,6 +141,7 @@ public static partial class StaticServicesFile
             Scalar => new YamlScalarNode(),
             _ => null,
         };
+        // The node types load themselves from the parser (their own document state); they use no nested deserializer.
         ((IYamlConvertible?)node)?.Read(parser, typeof(YamlNode), null!);
         return node;
     }
