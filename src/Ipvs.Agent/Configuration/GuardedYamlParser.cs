@@ -38,13 +38,22 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
 
     /// <summary>Loads a file's one document through the guard.</summary>
     /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
-    public static YamlStream Load(string yaml)
+    public static YamlStream Load(string yaml) => Read(yaml, static parser =>
     {
-        var parser = new GuardedYamlParser(new Parser(new StringReader(yaml)));
         var stream = new YamlStream();
+        stream.Load(parser);
+        return stream;
+    });
+
+    /// <summary>Runs <paramref name="read"/> on a guarded parser of <paramref name="yaml"/>.</summary>
+    /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
+    public static T Read<T>(string yaml, Func<GuardedYamlParser, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var parser = new GuardedYamlParser(new Parser(new StringReader(yaml)));
         try
         {
-            stream.Load(parser);
+            return read(parser);
         }
         catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
         {
@@ -52,8 +61,6 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
             Mark where = parser.Current?.Start ?? Mark.Empty;
             throw new YamlException(where, where, $"not valid YAML here (the YAML reader gave up: {exception.Message})", exception);
         }
-
-        return stream;
     }
 
     public bool MoveNext()

@@ -93,43 +93,33 @@ public static partial class StaticServicesFile
     /// shape and for a file with aliases (one may name an anchor in another entry): the caller then loads the whole
     /// document, whose reading reports every error of those shapes.
     /// </summary>
-    private static List<ServiceDeclaration>? Stream(FileReader reader, string yaml)
+    private static List<ServiceDeclaration>? Stream(FileReader reader, string yaml) => GuardedYamlParser.Read(yaml, parser =>
     {
-        var parser = new GuardedYamlParser(new Parser(new StringReader(yaml)));
-        try
+        parser.MoveNext();
+        if (!parser.TryConsume<StreamStart>(out _) || !parser.TryConsume<DocumentStart>(out _)
+            || !parser.TryConsume<MappingStart>(out _)
+            || parser.Current is not Scalar { Value: "services" } || !parser.MoveNext()
+            || !parser.TryConsume<SequenceStart>(out _))
         {
-            parser.MoveNext();
-            if (!parser.TryConsume<StreamStart>(out _) || !parser.TryConsume<DocumentStart>(out _)
-                || !parser.TryConsume<MappingStart>(out _)
-                || parser.Current is not Scalar { Value: "services" } || !parser.MoveNext()
-                || !parser.TryConsume<SequenceStart>(out _))
+            return null;
+        }
+
+        int index = 0;
+        while (!parser.TryConsume<SequenceEnd>(out _))
+        {
+            // An alias may name an anchor of another entry, which a node loaded on its own cannot resolve.
+            if (LoadNode(parser) is not { } node || parser.Aliases > 0)
             {
                 return null;
             }
 
-            var services = new ServiceListReader(reader);
-            int index = 0;
-            while (!parser.TryConsume<SequenceEnd>(out _))
-            {
-                // An alias may name an anchor of another entry, which a node loaded on its own cannot resolve.
-                if (LoadNode(parser) is not { } node || parser.Aliases > 0)
-                {
-                    return null;
-                }
-
-                services.Add(node, $"services[{index++}]");
-            }
-
-            return parser.TryConsume<MappingEnd>(out _) && parser.TryConsume<DocumentEnd>(out _) && parser.Accept<StreamEnd>(out _)
-                ? services.Declarations
-                : null;
+            reader.AddService(node, $"services[{index++}]");
         }
-        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
-        {
-            Mark where = parser.Current?.Start ?? Mark.Empty;
-            throw new YamlException(where, where, $"not valid YAML here (the YAML reader gave up: {exception.Message})", exception);
-        }
-    }
+
+        return parser.TryConsume<MappingEnd>(out _) && parser.TryConsume<DocumentEnd>(out _) && parser.Accept<StreamEnd>(out _)
+            ? reader.Declarations
+            : null;
+    });
 
     /// <summary>The node that starts at the parser's current event, loaded through the representation model; null for an alias.</summary>
     private static YamlNode? LoadNode(GuardedYamlParser parser)
@@ -164,25 +154,20 @@ public static partial class StaticServicesFile
     [System.Text.RegularExpressions.GeneratedRegex(@":\s*\[[0-9A-Fa-f:.]+\]:\d")]
     private static partial System.Text.RegularExpressions.Regex BracketedEndpoint();
 
-    /// <summary>What reading the services list keeps from one entry to the next.</summary>
-    private sealed class ServiceListReader(FileReader reader)
+    private sealed class FileReader(string fileName)
     {
+        public List<string> Errors { get; } = [];
+
+        /// <summary>The services read so far, in the file's order.</summary>
         public List<ServiceDeclaration> Declarations { get; } = [];
 
-        public Dictionary<VirtualServiceKey, string> Keys { get; } = [];
+        private readonly Dictionary<VirtualServiceKey, string> _keys = [];
 
         /// <summary>
         /// One name may cover several services (ports, protocols, both families: that is what its DNS name answers),
         /// but not two VIPs of one family or a firewall mark next to anything.
         /// </summary>
-        public Dictionary<(string Name, IpFamily Family), (VirtualServiceKey Key, string Path)> Names { get; } = [];
-
-        public void Add(YamlNode node, string path) => reader.AddService(node, path, this);
-    }
-
-    private sealed class FileReader(string fileName)
-    {
-        public List<string> Errors { get; } = [];
+        private readonly Dictionary<(string Name, IpFamily Family), (VirtualServiceKey Key, string Path)> _names = [];
 
         public void Report(long line, string path, string problem) => Errors.Add($"{fileName}:{line}: {path}: {problem}");
 
@@ -195,34 +180,32 @@ public static partial class StaticServicesFile
 
         public List<ServiceDeclaration> ReadFile(YamlNode root)
         {
-            var declarations = new List<ServiceDeclaration>();
             if (root is not YamlMappingNode mapping)
             {
-                return Fail(root.Start.Line, "file", $"must be a mapping with a 'services:' list, got {Describe(root)}", declarations);
+                return Fail(root.Start.Line, "file", $"must be a mapping with a 'services:' list, got {Describe(root)}", Declarations);
             }
 
             Dictionary<string, YamlNode> fields = Fields(mapping, string.Empty, ["services"]);
             if (!fields.TryGetValue("services", out YamlNode? servicesNode))
             {
-                return Fail(root.Start.Line, "services", "is missing", declarations);
+                return Fail(root.Start.Line, "services", "is missing", Declarations);
             }
 
             if (servicesNode is not YamlSequenceNode services)
             {
-                return Fail(servicesNode.Start.Line, "services", $"must be a list, got {Describe(servicesNode)}", declarations);
+                return Fail(servicesNode.Start.Line, "services", $"must be a list, got {Describe(servicesNode)}", Declarations);
             }
 
-            var list = new ServiceListReader(this);
             for (int i = 0; i < services.Children.Count; i++)
             {
-                list.Add(services.Children[i], $"services[{i}]");
+                AddService(services.Children[i], $"services[{i}]");
             }
 
-            return list.Declarations;
+            return Declarations;
         }
 
         /// <summary>Reads one entry of the services list: the service, then its name and key against the entries before it.</summary>
-        public void AddService(YamlNode node, string path, ServiceListReader list)
+        public void AddService(YamlNode node, string path)
         {
             if (ReadService(node, path) is not { } declaration)
             {
@@ -230,20 +213,20 @@ public static partial class StaticServicesFile
             }
 
             VirtualServiceKey key = declaration.Service.Key;
-            if (list.Names.TryGetValue((declaration.Source.Name!, key.Family), out var named)
+            if (_names.TryGetValue((declaration.Source.Name!, key.Family), out var named)
                 ? named.Key.IsFirewallMark || key.IsFirewallMark || named.Key.Address != key.Address
-                : !list.Names.TryAdd((declaration.Source.Name!, key.Family), (key, path)))
+                : !_names.TryAdd((declaration.Source.Name!, key.Family), (key, path)))
             {
-                Report(node.Start.Line, $"{path}.name", $"\"{declaration.Source.Name}\" is already the name of {list.Names[(declaration.Source.Name!, key.Family)].Path} ({list.Names[(declaration.Source.Name!, key.Family)].Key}); one name may only cover services on one VIP per family");
+                Report(node.Start.Line, $"{path}.name", $"\"{declaration.Source.Name}\" is already the name of {_names[(declaration.Source.Name!, key.Family)].Path} ({_names[(declaration.Source.Name!, key.Family)].Key}); one name may only cover services on one VIP per family");
             }
 
-            if (!list.Keys.TryAdd(declaration.Service.Key, path))
+            if (!_keys.TryAdd(declaration.Service.Key, path))
             {
-                Report(node.Start.Line, path, $"same service as {list.Keys[declaration.Service.Key]} ({declaration.Service.Key})");
+                Report(node.Start.Line, path, $"same service as {_keys[declaration.Service.Key]} ({declaration.Service.Key})");
                 return;
             }
 
-            list.Declarations.Add(declaration);
+            Declarations.Add(declaration);
         }
 
         private ServiceDeclaration? ReadService(YamlNode node, string path)

@@ -24,9 +24,10 @@ public sealed record DockerSourceOptions(
         MaxBackoff: TimeSpan.FromSeconds(30));
 
     /// <summary>
-    /// While swarm tasks are starting (<see cref="Discovery.SwarmInventory.HasTasksStarting"/>), the first relist comes
-    /// this long after the last one, then twice as long each time up to <see cref="RelistInterval"/>: a task that
-    /// starts on another node is in every table seconds later, not at the next periodic relist.
+    /// While swarm tasks are starting (<see cref="Discovery.SwarmInventory.HasTasksStarting"/>) and after a swarm service
+    /// or node event, the first relist comes this long after the last one, then twice as long each time up to
+    /// <see cref="RelistInterval"/>: a task that starts on another node is in every table seconds later, not at the next
+    /// periodic relist.
     /// </summary>
     public TimeSpan SwarmSettleInterval { get; init; } = TimeSpan.FromSeconds(1);
 
