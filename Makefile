@@ -47,8 +47,7 @@ test: deps native build-all build
 	$(RUN_TESTS) --script shellcheck tests/shellcheck-all
 	$(RUN_TESTS) --script install-packages-test tests/provision/install-packages-test
 	$(RUN_TESTS) $(UNIT_TESTS)
-	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
-	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
+	LAB_FILTER='$(LAB_FILTER)' LAB_DOCKER_FILTER='$(LAB_DOCKER_FILTER)' tests/run-lab-suites '$(LAB_TESTS)' '$(LAB_DOCKER_TESTS)'
 	$(MAKE) --no-print-directory lab-selftest
 	$(RUN_TESTS) --script cluster-tests --where cluster tests/cluster/run-all
 	$(RUN_TESTS) --script readme-host-examples tests/readme/host-examples
@@ -73,8 +72,7 @@ unit-test: native build-all
 ## lab-test: only the integration tests inside the lab
 lab-test: build-all build
 	@$(RUN_TESTS) --reset
-	TEST_FILTER='$(LAB_FILTER)' $(RUN_TESTS) --lab $(LAB_TESTS)
-	TEST_FILTER='$(LAB_DOCKER_FILTER)' $(RUN_TESTS) --lab --docker $(LAB_DOCKER_TESTS)
+	LAB_FILTER='$(LAB_FILTER)' LAB_DOCKER_FILTER='$(LAB_DOCKER_FILTER)' tests/run-lab-suites '$(LAB_TESTS)' '$(LAB_DOCKER_TESTS)'
 	@$(RUN_TESTS) --summary
 
 ## lab-selftest: the lab's own contract (exit codes, timeouts, isolation, Docker), recorded in the test summary
