@@ -1,3 +1,4 @@
+using Ipvs.Core.Desired;
 using Ipvs.Core.Model;
 using Ipvs.Core.Planning;
 
@@ -19,6 +20,7 @@ internal static class ChangeSummary
 
     private const int ExampleCount = 5;
     private const int NamedServices = 3;
+    private const int NamedSources = 5;
 
     public static bool IsLarge(int changes) => changes > Threshold;
 
@@ -34,12 +36,29 @@ internal static class ChangeSummary
         return string.Join(", ", Enum.GetValues<IpvsOperationKind>().Where(kind => counts[(int)kind] > 0).Select(kind => KindText(kind, counts[(int)kind])));
     }
 
-    /// <summary>"static file /etc/ipvs-agent/services.yaml 11000, docker 3": most changes first.</summary>
-    public static string BySource(IEnumerable<IpvsOperation> operations) => string.Join(", ", operations
-        .CountBy(operation => operation.Source?.ToString() ?? "agent")
-        .OrderByDescending(pair => pair.Value)
-        .ThenBy(pair => pair.Key, StringComparer.Ordinal)
-        .Select(pair => $"{pair.Key} {pair.Value}"));
+    /// <summary>
+    /// "static file /etc/ipvs-agent/services.yaml 11000, container abc (web-1) 3": most changes first. A services file
+    /// is one source (its services are not listed one by one), and past <see cref="NamedSources"/> sources the rest
+    /// are counted: a thousand containers started at once make one readable line.
+    /// </summary>
+    public static string BySource(IEnumerable<IpvsOperation> operations)
+    {
+        // Counted by a value key, each source's text written once: a pass of 110k changes makes no string per change.
+        // The agent's own changes (no source) count under a null kind.
+        List<KeyValuePair<(DesiredSourceKind? Kind, string? Id, string? Name), int>> counts = [.. operations
+            .CountBy(operation => operation.Source is { } source
+                ? (source.Kind, source.Id, source.Kind == DesiredSourceKind.StaticFile ? null : source.Name)
+                : ((DesiredSourceKind?)null, (string?)null, (string?)null))];
+        IEnumerable<string> named = counts
+            .Select(pair => (Text: pair.Key is { Kind: { } kind, Id: { } id } ? new DesiredSource(kind, id, pair.Key.Name).ToString() : "agent", Count: pair.Value))
+            .OrderByDescending(pair => pair.Count)
+            .ThenBy(pair => pair.Text, StringComparer.Ordinal)
+            .Take(NamedSources)
+            .Select(pair => $"{pair.Text} {pair.Count}");
+        return counts.Count > NamedSources
+            ? $"{string.Join(", ", named)} and {counts.Count - NamedSources} more sources"
+            : string.Join(", ", named);
+    }
 
     /// <summary>"1000 services (TCP 10.1.0.1:80, TCP 10.1.0.2:80, TCP 10.1.0.3:80 and 997 more)".</summary>
     public static string ServicesTouched(IEnumerable<IpvsOperation> operations)

@@ -36,7 +36,24 @@ public sealed class ChangeSummaryTests
         DesiredSource docker = DesiredSource.Container("web-1", "abc");
         IpvsOperation[] operations = [AddServer("10.99.0.1", "10.1.1.2", docker), AddServer("10.99.0.1", "10.1.1.3"), AddServer("10.99.0.1", "10.1.1.4"), RemoveServer("10.99.0.1", "10.1.1.5")];
 
-        Assert.Equal($"{File} 2, agent 1, {docker} 1", ChangeSummary.BySource(operations));
+        Assert.Equal($"static file {File.Id} 2, agent 1, {docker} 1", ChangeSummary.BySource(operations));
+    }
+
+    [Fact]
+    public void BySource_ServicesOfOneFile_CountedAsTheFile()
+    {
+        IpvsOperation[] operations = [AddServer("10.99.0.1", "10.1.1.2"), AddServer("10.99.0.2", "10.1.1.2", DesiredSource.StaticFile(File.Id, "api"))];
+
+        Assert.Equal("static file /etc/ipvs-agent/services.yaml 2", ChangeSummary.BySource(operations));
+    }
+
+    [Fact]
+    public void BySource_ManyContainers_NamesFiveAndCountsTheRest()
+    {
+        IpvsOperation[] operations = [.. Enumerable.Range(1, 8).Select(i => AddServer("10.99.0.1", $"10.1.1.{i}", DesiredSource.Container($"c{i}", $"web-{i}")))];
+
+        Assert.Equal("container c1 (web-1) 1, container c2 (web-2) 1, container c3 (web-3) 1, container c4 (web-4) 1, container c5 (web-5) 1 and 3 more sources",
+            ChangeSummary.BySource(operations));
     }
 
     [Fact]

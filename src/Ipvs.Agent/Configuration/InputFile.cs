@@ -52,11 +52,10 @@ internal static class InputFile
     {
         ArgumentNullException.ThrowIfNull(path);
         using var stream = new FileStream(OpenRegular(path), FileAccess.Read, bufferSize: 0);
-        byte[] bytes = ReadBounded(stream, path, limit);
+        ReadOnlySpan<byte> text = ReadBounded(stream, path, limit);
         try
         {
             // A byte-order mark is skipped, as File.ReadAllText did.
-            ReadOnlySpan<byte> text = bytes.AsSpan();
             return StrictUtf8.GetString(text.StartsWith(Encoding.UTF8.Preamble) ? text[3..] : text);
         }
         catch (DecoderFallbackException exception)
@@ -101,21 +100,36 @@ internal static class InputFile
         : type == Interop.S_IFSOCK ? "a socket"
         : "not a file";
 
-    private static byte[] ReadBounded(Stream stream, string path, long limit)
+    /// <summary>
+    /// The whole file, read into one buffer of its size (no doubling copies: a services file can be tens of MB) in as few
+    /// reads as the kernel allows; a file that grows while read is still held to the limit.
+    /// </summary>
+    private static ReadOnlySpan<byte> ReadBounded(FileStream stream, string path, long limit)
     {
-        using var buffer = new MemoryStream();
-        byte[] chunk = new byte[81920];
-        int read;
-        while ((read = stream.Read(chunk)) > 0)
+        long size = stream.Length;
+        if (size > limit)
         {
-            if (buffer.Length + read > limit)
+            throw new FormatException($"{path}: larger than the limit of {limit} bytes");
+        }
+
+        // One byte more than the size: reading into it shows that the file grew.
+        byte[] bytes = new byte[size + 1];
+        int total = 0;
+        int read;
+        while ((read = stream.Read(bytes, total, bytes.Length - total)) > 0)
+        {
+            total += read;
+            if (total > limit)
             {
                 throw new FormatException($"{path}: larger than the limit of {limit} bytes");
             }
 
-            buffer.Write(chunk, 0, read);
+            if (total == bytes.Length)
+            {
+                Array.Resize(ref bytes, (int)Math.Min(limit + 1, bytes.Length * 2L));
+            }
         }
 
-        return buffer.ToArray();
+        return bytes.AsSpan(0, total);
     }
 }

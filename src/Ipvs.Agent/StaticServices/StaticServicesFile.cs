@@ -169,6 +169,17 @@ public static partial class StaticServicesFile
         /// </summary>
         private readonly Dictionary<(string Name, IpFamily Family), (VirtualServiceKey Key, string Path)> _names = [];
 
+        /// <summary>
+        /// Where a value sits ("services[3].servers[0].weight"), joined into one string only when an error names it:
+        /// most values read are valid, and a 10k-service file has 100k of them.
+        /// </summary>
+        private readonly struct FieldPath(string parent, string? key = null)
+        {
+            public static implicit operator FieldPath(string path) => new(path);
+
+            public override string ToString() => key is null ? parent : parent.Length == 0 ? key : $"{parent}.{key}";
+        }
+
         public void Report(long line, string path, string problem) => Errors.Add($"{fileName}:{line}: {path}: {problem}");
 
         /// <summary>Reports and returns <paramref name="fallback"/>, so a field read can go on to find further errors.</summary>
@@ -239,30 +250,30 @@ public static partial class StaticServicesFile
             int errorsBefore = Errors.Count;
             Dictionary<string, YamlNode> fields = Fields(mapping, path, ServiceKeys);
             string? name = fields.TryGetValue("name", out YamlNode? nameNode)
-                ? Text(nameNode, $"{path}.name", "must be a non-empty name")
+                ? Text(nameNode, new(path, "name"), "must be a non-empty name")
                 : Fail<string?>(mapping.Start.Line, $"{path}.name", "is missing", null);
 
             VirtualServiceKey? key = ReadServiceKey(mapping, fields, path);
             IpFamily family = key?.Family ?? IpFamily.V4;
 
             string scheduler = fields.TryGetValue("scheduler", out YamlNode? schedulerNode)
-                ? OneOf(schedulerNode, $"{path}.scheduler", IpvsVocabulary.Schedulers) ?? VirtualService.DefaultScheduler
+                ? OneOf(schedulerNode, new(path, "scheduler"), IpvsVocabulary.Schedulers) ?? VirtualService.DefaultScheduler
                 : VirtualService.DefaultScheduler;
             uint persistence = fields.TryGetValue("persistence", out YamlNode? persistenceNode)
-                ? Number(persistenceNode, $"{path}.persistence", 0, uint.MaxValue, "seconds") is { } seconds ? (uint)seconds : 0
+                ? Number(persistenceNode, new(path, "persistence"), 0, uint.MaxValue, "seconds") is { } seconds ? (uint)seconds : 0
                 : 0;
             byte fullPrefix = VirtualService.FullPrefix(family);
             byte netmask = fullPrefix;
             if (fields.TryGetValue("netmask", out YamlNode? netmaskNode))
             {
-                netmask = (byte)(Number(netmaskNode, $"{path}.netmask", 1, fullPrefix, "prefix length") ?? fullPrefix);
+                netmask = (byte)(Number(netmaskNode, new(path, "netmask"), 1, fullPrefix, "prefix length") ?? fullPrefix);
                 if (persistence == 0)
                 {
                     Report(netmaskNode.Start.Line, $"{path}.netmask", "only applies with persistence; set persistence too");
                 }
             }
 
-            string? persistenceEngine = fields.TryGetValue("pe", out YamlNode? peNode) ? OneOf(peNode, $"{path}.pe", ["sip"]) : null;
+            string? persistenceEngine = fields.TryGetValue("pe", out YamlNode? peNode) ? OneOf(peNode, new(path, "pe"), ["sip"]) : null;
             ServiceFlags flags = persistence > 0 ? ServiceFlags.Persistent : ServiceFlags.None;
             if (fields.TryGetValue("flags", out YamlNode? flagsNode))
             {
@@ -368,7 +379,7 @@ public static partial class StaticServicesFile
             foreach (string option in HealthCheckParser.Options)
             {
                 if (fields.TryGetValue(option, out YamlNode? valueNode)
-                    && Scalar(valueNode, $"{path}.{option}", "must be a single value") is { } text
+                    && Scalar(valueNode, new(path, option), "must be a single value") is { } text
                     && !HealthCheckParser.TryApply(result, option, text, out result, out error))
                 {
                     Report(valueNode.Start.Line, $"{path}.{option}", $"{error}, got \"{text}\"");
@@ -426,10 +437,10 @@ public static partial class StaticServicesFile
                 IpFamily markFamily = IpFamily.V4;
                 if (fields.TryGetValue("family", out YamlNode? familyNode))
                 {
-                    markFamily = OneOf(familyNode, $"{path}.family", ["ipv4", "ipv6"]) == "ipv6" ? IpFamily.V6 : IpFamily.V4;
+                    markFamily = OneOf(familyNode, new(path, "family"), ["ipv4", "ipv6"]) == "ipv6" ? IpFamily.V6 : IpFamily.V4;
                 }
 
-                return Number(markNode!, $"{path}.fwmark", 1, uint.MaxValue, null) is { } mark
+                return Number(markNode!, new(path, "fwmark"), 1, uint.MaxValue, null) is { } mark
                     ? VirtualServiceKey.ForFirewallMark(markFamily, (uint)mark)
                     : null;
             }
@@ -445,7 +456,7 @@ public static partial class StaticServicesFile
             YamlNode vipValue = vipNode is YamlSequenceNode { Children: [YamlScalarNode { Value: { } inner } item] } && inner.Contains(':', StringComparison.Ordinal)
                 ? item
                 : vipNode!;
-            if (Scalar(vipValue, $"{path}.vip", "must be an IPv4 or IPv6 address") is { } vipText)
+            if (Scalar(vipValue, new(path, "vip"), "must be an IPv4 or IPv6 address") is { } vipText)
             {
                 vip = NetAddress.TryParse(vipText, out NetAddress parsed)
                     ? parsed
@@ -453,10 +464,10 @@ public static partial class StaticServicesFile
             }
 
             long? port = fields.TryGetValue("port", out YamlNode? portNode)
-                ? Number(portNode, $"{path}.port", 0, ushort.MaxValue, null)
+                ? Number(portNode, new(path, "port"), 0, ushort.MaxValue, null)
                 : Fail<long?>(mapping.Start.Line, $"{path}.port", "is missing (a vip service needs a port)", null);
             string protocol = fields.TryGetValue("protocol", out YamlNode? protocolNode)
-                ? OneOf(protocolNode, $"{path}.protocol", IpvsVocabulary.ProtocolNames) ?? "tcp"
+                ? OneOf(protocolNode, new(path, "protocol"), IpvsVocabulary.ProtocolNames) ?? "tcp"
                 : "tcp";
             _ = IpvsVocabulary.TryParseProtocol(protocol, out IpvsProtocol ipvsProtocol);
             return vip is { } address && port is { } number ? VirtualServiceKey.ForAddress(ipvsProtocol, address, (ushort)number) : null;
@@ -508,7 +519,7 @@ public static partial class StaticServicesFile
             Dictionary<string, YamlNode> fields = Fields(mapping, path, allowed);
             checkNode = fields.GetValueOrDefault(HealthCheckParser.DeclarationKey);
             string methodName = fields.TryGetValue("method", out YamlNode? methodNode)
-                ? OneOf(methodNode, $"{path}.method", IpvsVocabulary.MethodNames) ?? "nat"
+                ? OneOf(methodNode, new(path, "method"), IpvsVocabulary.MethodNames) ?? "nat"
                 : "nat";
             _ = IpvsVocabulary.TryParseMethod(methodName, out ForwardingMethod method);
 
@@ -518,7 +529,7 @@ public static partial class StaticServicesFile
             {
                 Report(mapping.Start.Line, $"{path}.address", "is missing");
             }
-            else if (Scalar(addressNode, $"{path}.address", "must be an address such as 10.1.1.2:8080 or [fd00::2]:8080") is { } text)
+            else if (Scalar(addressNode, new(path, "address"), "must be an address such as 10.1.1.2:8080 or [fd00::2]:8080") is { } text)
             {
                 if (!KeyText.TryParseEndpoint(text, out address, out ushort? givenPort))
                 {
@@ -535,13 +546,13 @@ public static partial class StaticServicesFile
             }
 
             int weight = fields.TryGetValue("weight", out YamlNode? weightNode)
-                ? (int)(Number(weightNode, $"{path}.weight", 0, int.MaxValue, null) ?? 1)
+                ? (int)(Number(weightNode, new(path, "weight"), 0, int.MaxValue, null) ?? 1)
                 : 1;
             uint upper = fields.TryGetValue("upper-threshold", out YamlNode? upperNode)
-                ? (uint)(Number(upperNode, $"{path}.upper-threshold", 0, uint.MaxValue, "connections") ?? 0)
+                ? (uint)(Number(upperNode, new(path, "upper-threshold"), 0, uint.MaxValue, "connections") ?? 0)
                 : 0;
             uint lower = fields.TryGetValue("lower-threshold", out YamlNode? lowerNode)
-                ? (uint)(Number(lowerNode, $"{path}.lower-threshold", 0, uint.MaxValue, "connections") ?? 0)
+                ? (uint)(Number(lowerNode, new(path, "lower-threshold"), 0, uint.MaxValue, "connections") ?? 0)
                 : 0;
             if (upper != 0 && lower > upper)
             {
@@ -580,11 +591,14 @@ public static partial class StaticServicesFile
             bool hasChecksum = fields.TryGetValue("tunnel-checksum", out YamlNode? checksumNode);
             if (method != ForwardingMethod.Tunnel)
             {
-                foreach ((bool present, YamlNode? node, string key) in new[] { (hasType, typeNode, "tunnel-type"), (hasPort, portNode, "tunnel-port"), (hasChecksum, checksumNode, "tunnel-checksum") })
+                if (hasType || hasPort || hasChecksum)
                 {
-                    if (present)
+                    foreach ((bool present, YamlNode? node, string key) in new[] { (hasType, typeNode, "tunnel-type"), (hasPort, portNode, "tunnel-port"), (hasChecksum, checksumNode, "tunnel-checksum") })
                     {
-                        Report(node!.Start.Line, $"{path}.{key}", "only applies with method: tun");
+                        if (present)
+                        {
+                            Report(node!.Start.Line, $"{path}.{key}", "only applies with method: tun");
+                        }
                     }
                 }
 
@@ -592,12 +606,12 @@ public static partial class StaticServicesFile
             }
 
             _ = IpvsVocabulary.TryParseTunnelType(
-                (hasType ? OneOf(typeNode!, $"{path}.tunnel-type", IpvsVocabulary.TunnelTypeNames) : null) ?? "ipip", out TunnelType type);
+                (hasType ? OneOf(typeNode!, new(path, "tunnel-type"), IpvsVocabulary.TunnelTypeNames) : null) ?? "ipip", out TunnelType type);
             ushort port = 0;
             if (type == TunnelType.Gue)
             {
                 port = hasPort
-                    ? (ushort)(Number(portNode!, $"{path}.tunnel-port", 1, ushort.MaxValue, null) ?? 0)
+                    ? (ushort)(Number(portNode!, new(path, "tunnel-port"), 1, ushort.MaxValue, null) ?? 0)
                     : Fail<ushort>(fields["tunnel-type"].Start.Line, $"{path}.tunnel-port", "is missing (gue needs the UDP port of the remote end)", 0);
             }
             else if (hasPort)
@@ -613,7 +627,7 @@ public static partial class StaticServicesFile
                     Report(checksumNode!.Start.Line, $"{path}.tunnel-checksum", "only applies with tunnel-type: gue or gre");
                 }
 
-                checksum = OneOf(checksumNode!, $"{path}.tunnel-checksum", ["none", "csum", "remcsum"]) switch
+                checksum = OneOf(checksumNode!, new(path, "tunnel-checksum"), ["none", "csum", "remcsum"]) switch
                 {
                     "csum" => TunnelFlags.Checksum,
                     "remcsum" => TunnelFlags.RemoteChecksum,
@@ -626,54 +640,71 @@ public static partial class StaticServicesFile
 
         private Dictionary<string, YamlNode> Fields(YamlMappingNode mapping, string path, IReadOnlyList<string> allowed)
         {
-            var fields = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-            string prefix = path.Length == 0 ? string.Empty : path + ".";
+            var fields = new Dictionary<string, YamlNode>(allowed.Count, StringComparer.Ordinal);
             foreach ((YamlNode keyNode, YamlNode value) in mapping.Children)
             {
                 string key = keyNode is YamlScalarNode { Value: { } text } ? text : keyNode.ToString();
-                if (!allowed.Contains(key, StringComparer.Ordinal))
+                if (!IsOneOf(key, allowed))
                 {
-                    Report(keyNode.Start.Line, prefix + key, $"unknown key; expected one of {string.Join(", ", allowed)}");
+                    Report(keyNode.Start.Line, new FieldPath(path, key).ToString(), $"unknown key; expected one of {string.Join(", ", allowed)}");
                 }
                 else if (!fields.TryAdd(key, value))
                 {
-                    Report(keyNode.Start.Line, prefix + key, "appears twice");
+                    Report(keyNode.Start.Line, new FieldPath(path, key).ToString(), "appears twice");
                 }
             }
 
             return fields;
         }
 
-        private string? Scalar(YamlNode node, string path, string expectation) =>
+        private string? Scalar(YamlNode node, FieldPath path, string expectation) =>
             node is YamlScalarNode { Value: { } text }
                 ? text
-                : Fail<string?>(node.Start.Line, path, $"{expectation}, got {Describe(node)}", null);
+                : Fail<string?>(node.Start.Line, path.ToString(), $"{expectation}, got {Describe(node)}", null);
 
-        private string? Text(YamlNode node, string path, string expectation) =>
-            Scalar(node, path, expectation) is { Length: > 0 } text ? text : Fail<string?>(node.Start.Line, path, $"{expectation}, got \"\"", null);
+        private string? Text(YamlNode node, FieldPath path, string expectation) =>
+            Scalar(node, path, expectation) is { Length: > 0 } text ? text : Fail<string?>(node.Start.Line, path.ToString(), $"{expectation}, got \"\"", null);
 
-        private string? OneOf(YamlNode node, string path, IReadOnlyList<string> choices)
+        // The expectations below are only written out for an error: most values read are valid.
+        private string? OneOf(YamlNode node, FieldPath path, IReadOnlyList<string> choices)
         {
-            string expectation = $"must be one of {string.Join(", ", choices)}";
-            string? text = Scalar(node, path, expectation);
-            return text is null || choices.Contains(text, StringComparer.Ordinal)
-                ? text
-                : Fail<string?>(node.Start.Line, path, $"{expectation}, got \"{text}\"", null);
-        }
-
-        private long? Number(YamlNode node, string path, long minimum, long maximum, string? unit)
-        {
-            string what = unit is null ? string.Empty : $" ({unit})";
-            string expectation = $"must be a whole number from {minimum} to {maximum}{what}";
-            string? text = Scalar(node, path, expectation);
-            if (text is null)
+            if (node is YamlScalarNode { Value: { } valid } && IsOneOf(valid, choices))
             {
-                return null;
+                return valid;
             }
 
-            return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value >= minimum && value <= maximum
-                ? value
-                : Fail<long?>(node.Start.Line, path, $"{expectation}, got \"{text}\"", null);
+            string expectation = $"must be one of {string.Join(", ", choices)}";
+            return Scalar(node, path, expectation) is { } text
+                ? Fail<string?>(node.Start.Line, path.ToString(), $"{expectation}, got \"{text}\"", null)
+                : null;
+        }
+
+        private long? Number(YamlNode node, FieldPath path, long minimum, long maximum, string? unit)
+        {
+            if (node is YamlScalarNode { Value: { } valid }
+                && long.TryParse(valid, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value >= minimum && value <= maximum)
+            {
+                return value;
+            }
+
+            string what = unit is null ? string.Empty : $" ({unit})";
+            string expectation = $"must be a whole number from {minimum} to {maximum}{what}";
+            return Scalar(node, path, expectation) is { } text
+                ? Fail<long?>(node.Start.Line, path.ToString(), $"{expectation}, got \"{text}\"", null)
+                : null;
+        }
+
+        private static bool IsOneOf(string text, IReadOnlyList<string> choices)
+        {
+            for (int i = 0; i < choices.Count; i++)
+            {
+                if (string.Equals(choices[i], text, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static string Describe(YamlNode node) => node switch

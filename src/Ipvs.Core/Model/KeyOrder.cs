@@ -16,7 +16,7 @@ public sealed class KeyOrder : IComparer<VirtualServiceKey>, IComparer<RealServe
         int result = x.IsFirewallMark.CompareTo(y.IsFirewallMark);
         if (result == 0)
         {
-            result = x.Family.CompareTo(y.Family);
+            result = ((int)x.Family).CompareTo((int)y.Family); // as numbers: Enum.CompareTo boxes both
         }
 
         if (result == 0)
@@ -26,7 +26,7 @@ public sealed class KeyOrder : IComparer<VirtualServiceKey>, IComparer<RealServe
 
         if (result == 0)
         {
-            result = x.Protocol.CompareTo(y.Protocol);
+            result = ((int)x.Protocol).CompareTo((int)y.Protocol);
         }
 
         if (result == 0)

@@ -175,7 +175,7 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
 
     public int CompareTo(NetAddress other)
     {
-        int byFamily = Family.CompareTo(other.Family);
+        int byFamily = ((int)Family).CompareTo((int)other.Family); // as numbers: Enum.CompareTo boxes
         return byFamily != 0 ? byFamily : AsUInt128().CompareTo(other.AsUInt128());
     }
 
