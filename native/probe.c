@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -359,7 +358,6 @@ static void agent_h(void)
     P(S_IFDIR);
     P(S_IFCHR);
     P(S_IFIFO);
-    P(PRIO_PROCESS);
 }
 
 /* Values the Ipvs.Core model enums carry straight to the kernel (IpFamily, IpvsProtocol). */

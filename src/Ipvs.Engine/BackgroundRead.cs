@@ -4,9 +4,14 @@ namespace Ipvs.Engine;
 
 /// <summary>
 /// The thread a resync's kernel read runs on: its own, because a one-CPU host's thread pool may have a single thread,
-/// which a blocking dump would hold from the event passes. The reading gateway lowers the thread's CPU priority
-/// itself (an I/O edge decision: see the agent's <c>KernelGateway</c>).
+/// which a blocking dump would hold from the event passes.
 /// </summary>
+/// <remarks>
+/// At normal CPU priority, on purpose. It once ran at nice 19 so that an event's pass would preempt it, but a thread
+/// the process waits for must not be starved: a collection stops every thread until each reaches a safe point (and
+/// runs on the thread that allocated), so on a one-CPU guest kept busy the whole agent stalled behind its nice-19
+/// reader for minutes (lab, issue 12: no pass ran for 90 s and more after a resync's read started).
+/// </remarks>
 internal static class BackgroundRead
 {
     public static Task<KernelTable> Start(Func<KernelTable> read)

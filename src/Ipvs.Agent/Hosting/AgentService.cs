@@ -71,8 +71,7 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             _kernel = KernelConnection.Open(settings.Context.OpenKernel);
 
             // Resyncs read the whole table on a second socket while event-driven passes keep applying on the first.
-            IKernelGateway reader = KernelConnection.Open(settings.Context.OpenKernel);
-            _reader = reader is KernelGateway netlinkReader ? netlinkReader.ForBackgroundReads() : reader;
+            _reader = KernelConnection.Open(settings.Context.OpenKernel);
             if (_kernel is KernelGateway gateway)
             {
                 SystemTuning.Apply(gateway.Client.Features.KernelVersion, log);

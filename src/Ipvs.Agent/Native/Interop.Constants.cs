@@ -27,6 +27,4 @@ internal static partial class Interop
     internal const int S_IFDIR = 0x4000;
     internal const int S_IFCHR = 0x2000;
     internal const int S_IFIFO = 0x1000;
-
-    internal const int PRIO_PROCESS = 0;
 }

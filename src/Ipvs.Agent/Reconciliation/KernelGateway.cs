@@ -12,17 +12,9 @@ namespace Ipvs.Agent.Reconciliation;
 /// The netlink edge of reconciliation, and the one place where the planner's operations (with their source and reason,
 /// for logs) become the client's lean <see cref="IpvsCommand"/> values (for batches of 100k without allocation).
 /// </summary>
-/// <remarks>
-/// A gateway for background reads (<paramref name="lowPriorityReads"/>) lowers the CPU priority of the thread each read
-/// runs on: the engine gives every resync read a thread of its own, and on a busy CPU a container start's pass must
-/// preempt the dump instead of waiting for its time slice (measured in the lab: up to 100 ms).
-/// </remarks>
-internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = false) : IKernelGateway
+internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
 {
     public static KernelGateway Open() => new(IpvsClient.Open());
-
-    /// <summary>This connection as the resync's reader: its reads run on threads of their own, at the lowest CPU priority.</summary>
-    public KernelGateway ForBackgroundReads() => new(client, lowPriorityReads: true);
 
     public static KernelGateway OpenInNamespace(string namespacePath) => new(IpvsClient.OpenInNamespace(namespacePath));
 
@@ -39,12 +31,6 @@ internal sealed class KernelGateway(IpvsClient client, bool lowPriorityReads = f
     /// </summary>
     public KernelTable ReadTable()
     {
-        if (lowPriorityReads)
-        {
-            // A failure costs only latency.
-            _ = Native.Interop.LowerThreadPriority();
-        }
-
         List<KernelService> services = [];
         List<KernelRealServer> scratch = [];
         List<string> unreadable = [];

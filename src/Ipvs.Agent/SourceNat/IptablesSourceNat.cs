@@ -30,23 +30,31 @@ internal sealed class IptablesSourceNat : ISourceNat
     /// <summary>Per family: where the rules were last put and for which uplinks; absent when the agent holds none.</summary>
     private readonly Dictionary<IpFamily, (string Backend, string[] Uplinks)> _installed = [];
 
-    /// <summary>Families known to hold none of the agent's rules (read once, then trusted until the agent adds some).</summary>
-    private readonly HashSet<IpFamily> _knownAbsent = [];
+    /// <summary>
+    /// Families known to hold none of the agent's rules: checked once (or recorded so by an earlier process), then
+    /// trusted until the agent adds some.
+    /// </summary>
+    private readonly HashSet<IpFamily> _knownAbsent;
 
-    public IptablesSourceNat(SourceNatMode mode, Func<IpFamily, IReadOnlyList<string>> uplinks, IReadOnlyList<AddressBlock> vipBlocks, Runner? run = null, string procSys = "/proc/sys")
+    private readonly SourceNatAbsence _absence;
+
+    /// <summary>The rules' edge; <paramref name="stateDirectory"/> is where <see cref="SourceNatAbsence"/> keeps what is known across processes (null: nothing is kept).</summary>
+    public IptablesSourceNat(SourceNatMode mode, Func<IpFamily, IReadOnlyList<string>> uplinks, IReadOnlyList<AddressBlock> vipBlocks, Runner? run = null, string procSys = "/proc/sys", string? stateDirectory = null)
     {
         _mode = mode;
         _uplinks = uplinks;
         _vipBlocks = vipBlocks;
         _run = run ?? HostCommand.Run;
         _procSys = procSys;
+        _absence = new SourceNatAbsence(stateDirectory);
+        _knownAbsent = _absence.Load();
     }
 
     public static IptablesSourceNat Create(AgentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var uplinks = new HostUplinks(options.NodeAddress);
-        return new IptablesSourceNat(options.SourceNat, uplinks.For, options.AllowedVipCidrs);
+        return new IptablesSourceNat(options.SourceNat, uplinks.For, options.AllowedVipCidrs, stateDirectory: options.StateDir);
     }
 
     public SourceNatOutcome Sync(IReadOnlySet<IpFamily> families, bool recheck)
@@ -100,10 +108,13 @@ internal sealed class IptablesSourceNat : ISourceNat
         var held = states.FirstOrDefault(candidate => candidate.State?.IsPresent == true);
         if (held.State is not null && SourceNatRules.IsInPlace(held.State, uplinks, blocks))
         {
+            ForgetAbsence(family);
             _installed[family] = (held.Backend, uplinks);
-            _knownAbsent.Remove(family);
             return;
         }
+
+        // Write-ahead: no longer recorded as absent before any rule goes in.
+        ForgetAbsence(family);
 
         string where = uplinks.Length == 0 ? "out any interface" : $"out {string.Join(", ", uplinks)}";
         var errors = new List<string>();
@@ -119,7 +130,6 @@ internal sealed class IptablesSourceNat : ISourceNat
             if (result.ExitCode == 0)
             {
                 _installed[family] = (backend, uplinks);
-                _knownAbsent.Remove(family);
                 changes.Add(held.State is null
                     ? $"source NAT: {Name(family)} NAT connections leaving {where} are masqueraded and their replies forwarded ({backend}, chains {SourceNatRules.MasqueradeChain} and {SourceNatRules.ForwardChain})"
                     : $"source NAT: {Name(family)} rules put back in place, {where} ({backend})");
@@ -131,6 +141,24 @@ internal sealed class IptablesSourceNat : ISourceNat
 
         _installed.Remove(family);
         throw new SourceNatSyncException($"{Name(family)} source NAT rules could not be installed: {string.Join("; ", errors)}");
+    }
+
+    private void ForgetAbsence(IpFamily family)
+    {
+        if (!_knownAbsent.Remove(family))
+        {
+            return;
+        }
+
+        try
+        {
+            _absence.Save(_knownAbsent);
+        }
+        catch (IOException exception)
+        {
+            _knownAbsent.Add(family);
+            throw new SourceNatSyncException($"{Name(family)} source NAT rules were left as they are: the agent could not first record that it holds some ({exception.Message})", exception);
+        }
     }
 
     private void Drop(IpFamily family, bool recheck, List<string> changes)
@@ -155,7 +183,17 @@ internal sealed class IptablesSourceNat : ISourceNat
             }
         }
 
-        _knownAbsent.Add(family);
+        if (_knownAbsent.Add(family))
+        {
+            try
+            {
+                _absence.Save(_knownAbsent);
+            }
+            catch (IOException)
+            {
+                // Only the next process's check is lost: it runs iptables again.
+            }
+        }
     }
 
     /// <summary>IPVS keeps no conntrack entries for its connections unless told, and MASQUERADE has nothing to work on without them.</summary>

@@ -67,18 +67,6 @@ public sealed class InteropTests
         }
     }
 
-    [Fact]
-    public void LowerThreadPriority_OwnThread_ThatThreadRunsAtNice19AndNoOtherDoes()
-    {
-        (int Result, string Nice) lowered = default;
-        var thread = new Thread(() => lowered = (Interop.LowerThreadPriority(), ThreadNice()));
-        thread.Start();
-        thread.Join();
-
-        Assert.Equal((0, "19"), lowered);
-        Assert.NotEqual("19", ThreadNice());
-    }
-
     /// <summary>The C-named constants; private ones (the library name) are not header values.</summary>
     private static IEnumerable<FieldInfo> Constants() =>
         typeof(Interop).GetFields(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public).Where(member => member.IsLiteral && !member.IsPrivate);
@@ -96,12 +84,5 @@ public sealed class InteropTests
         {
             Interop.Close(fd);
         }
-    }
-
-    /// <summary>Field 19 of /proc/thread-self/stat; the command name before it may hold spaces, so count from its ')'.</summary>
-    private static string ThreadNice()
-    {
-        string stat = File.ReadAllText("/proc/thread-self/stat");
-        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16];
     }
 }

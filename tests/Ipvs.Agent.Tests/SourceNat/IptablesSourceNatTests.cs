@@ -29,7 +29,69 @@ public sealed class IptablesSourceNatTests : IDisposable
 
     private static readonly string[] V4Blocks = ["10.99.0.0/24"];
 
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("ipvs-agent-state-").FullName;
+
     private IptablesSourceNat Create(SourceNatMode mode = SourceNatMode.Auto) => new(mode, family => _uplinks[family], VipBlocks, _iptables.Run, _procSys);
+
+    /// <summary>An agent process with a state directory: what it learns of absent rules outlives it.</summary>
+    private IptablesSourceNat Process() => new(SourceNatMode.Auto, family => _uplinks[family], VipBlocks, _iptables.Run, _procSys, _stateDir);
+
+    private string AbsenceFile => Path.Combine(_stateDir, SourceNatAbsence.FileName);
+
+    [Fact]
+    public void Sync_NoNatServiceAndAbsenceFoundByAnEarlierProcess_RunsNoIptables()
+    {
+        Process().Sync(None, recheck: true);
+        int calls = _iptables.Calls.Count;
+
+        SourceNatOutcome outcome = Process().Sync(None, recheck: true);
+
+        Assert.True(calls > 0, "the first process checked with iptables");
+        Assert.Equal(calls, _iptables.Calls.Count);
+        Assert.Empty(outcome.Changes);
+        Assert.Equal("ipv4\nipv6\n", File.ReadAllText(AbsenceFile));
+    }
+
+    [Fact]
+    public void Sync_RulesInstalledAfterAbsenceWasRecorded_NextProcessFindsAndRemovesThem()
+    {
+        Process().Sync(None, recheck: true);
+        Process().Sync(V4, recheck: true);
+        string afterInstall = File.ReadAllText(AbsenceFile);
+
+        IReadOnlyList<string> changes = Process().Sync(None, recheck: true).Changes;
+
+        Assert.Equal("ipv6\n", afterInstall);
+        Assert.Contains(changes, change => change.StartsWith("source NAT: IPv4 rules removed", StringComparison.Ordinal));
+        Assert.False(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()).IsPresent);
+        Assert.Equal("ipv4\nipv6\n", File.ReadAllText(AbsenceFile));
+    }
+
+    [Fact]
+    public void Sync_AbsenceFileNotWrittenByTheAgent_ChecksWithIptables()
+    {
+        Process().Sync(V4, recheck: true);
+        File.WriteAllText(AbsenceFile, "ipv4\nsomething else\n");
+
+        IReadOnlyList<string> changes = Process().Sync(None, recheck: true).Changes;
+
+        Assert.Contains(changes, change => change.StartsWith("source NAT: IPv4 rules removed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Sync_AbsenceCannotBeUnrecorded_NoRuleInstalledAndTheFileNamed()
+    {
+        Process().Sync(None, recheck: true);
+        IptablesSourceNat process = Process();
+        Directory.CreateDirectory($"{AbsenceFile}.{Environment.ProcessId}.tmp"); // the temporary file cannot be written
+
+        SourceNatSyncException error = Assert.Throws<SourceNatSyncException>(() => process.Sync(V4, recheck: true));
+
+        Assert.Contains(AbsenceFile, error.Message, StringComparison.Ordinal);
+        Assert.False(SourceNatRules.Read(_iptables.Of("iptables-nft").Save()).IsPresent);
+        Assert.Equal("ipv4\nipv6\n", File.ReadAllText(AbsenceFile));
+    }
+
 
     [Fact]
     public void Sync_NatServicesOnHostWhoseNftTheKernelRefuses_InstallsInLegacyAndTurnsOnIpvsConntrack()
@@ -234,5 +296,9 @@ public sealed class IptablesSourceNatTests : IDisposable
         Assert.Contains("net.ipv4.vs.conntrack could not be set to 1", error.Message, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(_procSys, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_procSys, recursive: true);
+        Directory.Delete(_stateDir, recursive: true);
+    }
 }
