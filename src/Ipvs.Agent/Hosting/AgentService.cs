@@ -127,13 +127,15 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
 
         // After the first full pass, one compacting collection of every generation: the services file's YAML tree and
         // the first load's garbage are gone by then, and the heap shrinks to what the agent keeps (measured: issue 12).
-        // Later passes collect what one resync leaves, gen1, off the event path.
+        // Later full passes collect every generation too, off the event path (the GC decides whether to compact): the
+        // table a resync replaces has lived through the seconds of its read, long enough to reach gen2, so gen1
+        // collections left it there (lab, 10k x 10: 125 MB converged, 195 MB after 10 resyncs).
         bool compacted = false;
         var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log, () =>
         {
             if (compacted)
             {
-                GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true);
                 return;
             }
 
