@@ -38,6 +38,9 @@ internal sealed class IptablesSourceNat : ISourceNat
 
     private readonly SourceNatAbsence _absence;
 
+    /// <summary>Families found absent during this sync, not yet recorded.</summary>
+    private bool _absenceFound;
+
     /// <summary>The rules' edge; <paramref name="stateDirectory"/> is where <see cref="SourceNatAbsence"/> keeps what is known across processes (null: nothing is kept).</summary>
     public IptablesSourceNat(SourceNatMode mode, Func<IpFamily, IReadOnlyList<string>> uplinks, IReadOnlyList<AddressBlock> vipBlocks, Runner? run = null, string procSys = "/proc/sys", string? stateDirectory = null)
     {
@@ -80,6 +83,20 @@ internal sealed class IptablesSourceNat : ISourceNat
             else
             {
                 Drop(family, recheck, changes);
+            }
+        }
+
+        if (_absenceFound)
+        {
+            // One write for both families' findings.
+            _absenceFound = false;
+            try
+            {
+                _absence.Save(_knownAbsent);
+            }
+            catch (IOException)
+            {
+                // Only the next process's check is lost: it runs iptables again.
             }
         }
 
@@ -153,6 +170,7 @@ internal sealed class IptablesSourceNat : ISourceNat
         try
         {
             _absence.Save(_knownAbsent);
+            _absenceFound = false; // this write carried them
         }
         catch (IOException exception)
         {
@@ -183,17 +201,7 @@ internal sealed class IptablesSourceNat : ISourceNat
             }
         }
 
-        if (_knownAbsent.Add(family))
-        {
-            try
-            {
-                _absence.Save(_knownAbsent);
-            }
-            catch (IOException)
-            {
-                // Only the next process's check is lost: it runs iptables again.
-            }
-        }
+        _absenceFound |= _knownAbsent.Add(family);
     }
 
     /// <summary>IPVS keeps no conntrack entries for its connections unless told, and MASQUERADE has nothing to work on without them.</summary>
