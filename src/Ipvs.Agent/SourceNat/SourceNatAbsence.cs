@@ -1,4 +1,5 @@
 using Ipvs.Agent.Configuration;
+using Ipvs.Agent.Reconciliation;
 using Ipvs.Core.Model;
 
 namespace Ipvs.Agent.SourceNat;
@@ -54,7 +55,7 @@ internal sealed class SourceNatAbsence(string? directory)
         return absent;
     }
 
-    /// <summary>Records <paramref name="absent"/>: written to a temporary file, then renamed over the old one.</summary>
+    /// <summary>Records <paramref name="absent"/>, durably (<see cref="AtomicFile"/>): a write-ahead record.</summary>
     /// <exception cref="IOException">The state directory cannot be written; the message names the file.</exception>
     public void Save(IReadOnlySet<IpFamily> absent)
     {
@@ -64,24 +65,12 @@ internal sealed class SourceNatAbsence(string? directory)
             return;
         }
 
-        string temporary = $"{path}.{Environment.ProcessId}.tmp";
         try
         {
-            string text = (absent.Contains(IpFamily.V4) ? "ipv4\n" : string.Empty) + (absent.Contains(IpFamily.V6) ? "ipv6\n" : string.Empty);
-            File.WriteAllText(temporary, text);
-            File.Move(temporary, path, overwrite: true);
+            AtomicFile.Write(path, (absent.Contains(IpFamily.V4) ? "ipv4\n" : string.Empty) + (absent.Contains(IpFamily.V6) ? "ipv6\n" : string.Empty));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
-            {
-                // The rename's error is the one to report.
-            }
-
             throw new IOException($"{path}: {exception.Message}", exception);
         }
     }

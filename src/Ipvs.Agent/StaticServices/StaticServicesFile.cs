@@ -591,17 +591,9 @@ public static partial class StaticServicesFile
             bool hasChecksum = fields.TryGetValue("tunnel-checksum", out YamlNode? checksumNode);
             if (method != ForwardingMethod.Tunnel)
             {
-                if (hasType || hasPort || hasChecksum)
-                {
-                    foreach ((bool present, YamlNode? node, string key) in new[] { (hasType, typeNode, "tunnel-type"), (hasPort, portNode, "tunnel-port"), (hasChecksum, checksumNode, "tunnel-checksum") })
-                    {
-                        if (present)
-                        {
-                            Report(node!.Start.Line, $"{path}.{key}", "only applies with method: tun");
-                        }
-                    }
-                }
-
+                OnlyWithTunnel(typeNode, "tunnel-type");
+                OnlyWithTunnel(portNode, "tunnel-port");
+                OnlyWithTunnel(checksumNode, "tunnel-checksum");
                 return (TunnelType.IpIp, 0, TunnelFlags.NoChecksum);
             }
 
@@ -636,6 +628,14 @@ public static partial class StaticServicesFile
             }
 
             return (type, port, checksum);
+
+            void OnlyWithTunnel(YamlNode? node, string key)
+            {
+                if (node is not null)
+                {
+                    Report(node.Start.Line, $"{path}.{key}", "only applies with method: tun");
+                }
+            }
         }
 
         private Dictionary<string, YamlNode> Fields(YamlMappingNode mapping, string path, IReadOnlyList<string> allowed)

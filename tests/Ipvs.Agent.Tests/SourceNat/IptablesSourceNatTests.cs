@@ -83,7 +83,7 @@ public sealed class IptablesSourceNatTests : IDisposable
     {
         Process().Sync(None, recheck: true);
         IptablesSourceNat process = Process();
-        Directory.CreateDirectory($"{AbsenceFile}.{Environment.ProcessId}.tmp"); // the temporary file cannot be written
+        Directory.CreateDirectory(Path.Combine(_stateDir, $".{SourceNatAbsence.FileName}.{Environment.ProcessId}.tmp")); // AtomicFile's temporary file cannot be written
 
         SourceNatSyncException error = Assert.Throws<SourceNatSyncException>(() => process.Sync(V4, recheck: true));
 
