@@ -38,7 +38,11 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
 
     /// <summary>Loads a file's one document through the guard.</summary>
     /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
-    public static YamlStream Load(string yaml) => Read(yaml, static parser =>
+    public static YamlStream Load(string yaml) => Load(new StringReader(yaml));
+
+    /// <summary>Loads the one document of the text <paramref name="yaml"/> gives through the guard.</summary>
+    /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
+    public static YamlStream Load(TextReader yaml) => Read(yaml, static parser =>
     {
         var stream = new YamlStream();
         stream.Load(parser);
@@ -47,10 +51,14 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
 
     /// <summary>Runs <paramref name="read"/> on a guarded parser of <paramref name="yaml"/>.</summary>
     /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
-    public static T Read<T>(string yaml, Func<GuardedYamlParser, T> read)
+    public static T Read<T>(string yaml, Func<GuardedYamlParser, T> read) => Read(new StringReader(yaml), read);
+
+    /// <summary>Runs <paramref name="read"/> on a guarded parser of the text <paramref name="yaml"/> gives.</summary>
+    /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
+    public static T Read<T>(TextReader yaml, Func<GuardedYamlParser, T> read)
     {
         ArgumentNullException.ThrowIfNull(read);
-        var parser = new GuardedYamlParser(new Parser(new StringReader(yaml)));
+        var parser = new GuardedYamlParser(new Parser(yaml));
         try
         {
             return read(parser);

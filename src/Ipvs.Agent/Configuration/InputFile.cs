@@ -52,17 +52,52 @@ internal static class InputFile
     {
         ArgumentNullException.ThrowIfNull(path);
         using var stream = new FileStream(OpenRegular(path), FileAccess.Read, bufferSize: 0);
-        ReadOnlySpan<byte> text = ReadBounded(stream, path, limit);
+        ReadOnlySpan<byte> text = WithoutByteOrderMark(ReadBounded(stream, path, limit));
         try
         {
-            // A byte-order mark is skipped, as File.ReadAllText did.
-            return StrictUtf8.GetString(text.StartsWith(Encoding.UTF8.Preamble) ? text[3..] : text);
+            return StrictUtf8.GetString(text);
         }
         catch (DecoderFallbackException exception)
         {
-            throw new FormatException($"{path}: not UTF-8 text (byte {exception.Index} is invalid)", exception);
+            throw NotUtf8(path, exception);
         }
     }
+
+    /// <summary>
+    /// The file's bytes, checked to be UTF-8 (a byte-order mark left out), for a reader that decodes as it goes: the
+    /// text of a large file as one string would be twice its size again (UTF-16), all of it live while it is parsed.
+    /// </summary>
+    /// <exception cref="FormatException">Not a regular file, larger than <paramref name="limit"/> bytes, or not UTF-8; the message names the file.</exception>
+    /// <exception cref="IOException">It cannot be opened or read (missing, no permission, I/O error).</exception>
+    public static ArraySegment<byte> ReadUtf8(string path, long limit)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = new FileStream(OpenRegular(path), FileAccess.Read, bufferSize: 0);
+        ArraySegment<byte> text = WithoutByteOrderMark(ReadBounded(stream, path, limit));
+        if (!System.Text.Unicode.Utf8.IsValid(text))
+        {
+            try
+            {
+                // Only to name the first invalid byte, as ReadAllText does.
+                StrictUtf8.GetCharCount(text);
+            }
+            catch (DecoderFallbackException exception)
+            {
+                throw NotUtf8(path, exception);
+            }
+
+            throw new FormatException($"{path}: not UTF-8 text");
+        }
+
+        return text;
+    }
+
+    // A byte-order mark is skipped, as File.ReadAllText did.
+    private static ArraySegment<byte> WithoutByteOrderMark(ArraySegment<byte> bytes) =>
+        bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes;
+
+    private static FormatException NotUtf8(string path, DecoderFallbackException exception) =>
+        new($"{path}: not UTF-8 text (byte {exception.Index} is invalid)", exception);
 
     /// <summary>Opens without blocking (a FIFO's open waits for a writer otherwise), then refuses anything but a regular file.</summary>
     private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRegular(string path)
@@ -104,7 +139,7 @@ internal static class InputFile
     /// The whole file, read into one buffer of its size (no doubling copies: a services file can be tens of MB) in as few
     /// reads as the kernel allows; a file that grows while read is still held to the limit.
     /// </summary>
-    private static ReadOnlySpan<byte> ReadBounded(FileStream stream, string path, long limit)
+    private static ArraySegment<byte> ReadBounded(FileStream stream, string path, long limit)
     {
         long size = stream.Length;
         if (size > limit)
@@ -130,6 +165,6 @@ internal static class InputFile
             }
         }
 
-        return bytes.AsSpan(0, total);
+        return new ArraySegment<byte>(bytes, 0, total);
     }
 }

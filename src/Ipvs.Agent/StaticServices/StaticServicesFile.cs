@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Ipvs.Agent.Configuration;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Health;
@@ -42,35 +43,49 @@ public static partial class StaticServicesFile
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
     public static StaticServicesResult Load(string path)
     {
-        string yaml;
+        ArraySegment<byte> utf8;
         try
         {
-            yaml = InputFile.ReadAllText(path, InputFile.ServicesLimit);
+            utf8 = InputFile.ReadUtf8(path, InputFile.ServicesLimit);
         }
         catch (FormatException exception)
         {
             return new StaticServicesResult([], [exception.Message]);
         }
 
-        return Parse(path, yaml);
+        // Decoded as it is parsed: a 10k-service file is 8 MB of UTF-8 and would be 16 MB more as one string.
+        return Parse(
+            path,
+            () => new StreamReader(new MemoryStream(utf8.Array!, utf8.Offset, utf8.Count, writable: false), Encoding.UTF8, detectEncodingFromByteOrderMarks: false),
+            () => Encoding.UTF8.GetString(utf8));
     }
 
     public static StaticServicesResult Parse(string fileName, string yaml)
     {
-        ArgumentNullException.ThrowIfNull(fileName);
         ArgumentNullException.ThrowIfNull(yaml);
+        return Parse(fileName, () => new StringReader(yaml), () => yaml);
+    }
+
+    /// <param name="fileName">The file's name, for the errors.</param>
+    /// <param name="open">A reader of the text from its start; called again for a file not of the usual shape.</param>
+    /// <param name="text">The whole text, only for what is not streamed (another shape, a hint at a syntax error).</param>
+    private static StaticServicesResult Parse(string fileName, Func<TextReader> open, Func<string> text)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
         var reader = new FileReader(fileName);
-        List<ServiceDeclaration> declarations;
+        List<ServiceDeclaration>? declarations;
         try
         {
-            if (Stream(reader, yaml) is { } streamed)
+            using (TextReader streamed = open())
             {
-                declarations = streamed;
+                declarations = Stream(reader, streamed);
             }
-            else
+
+            if (declarations is null)
             {
                 reader = new FileReader(fileName);
-                YamlStream stream = GuardedYamlParser.Load(yaml);
+                using TextReader whole = open();
+                YamlStream stream = GuardedYamlParser.Load(whole);
                 declarations = stream.Documents.Count == 0
                     ? reader.Fail<List<ServiceDeclaration>>(1, "file", "is empty; expected a 'services:' list", [])
                     : reader.ReadFile(stream.Documents[0].RootNode);
@@ -78,7 +93,7 @@ public static partial class StaticServicesFile
         }
         catch (YamlException exception)
         {
-            return new StaticServicesResult([], [$"{fileName}:{exception.Start.Line}: {exception.Message}{BracketHint(yaml, exception.Start.Line)}"]);
+            return new StaticServicesResult([], [$"{fileName}:{exception.Start.Line}: {exception.Message}{BracketHint(text(), exception.Start.Line)}"]);
         }
 
         return reader.Errors.Count == 0
@@ -93,7 +108,7 @@ public static partial class StaticServicesFile
     /// shape and for a file with aliases (one may name an anchor in another entry): the caller then loads the whole
     /// document, whose reading reports every error of those shapes.
     /// </summary>
-    private static List<ServiceDeclaration>? Stream(FileReader reader, string yaml) => GuardedYamlParser.Read(yaml, parser =>
+    private static List<ServiceDeclaration>? Stream(FileReader reader, TextReader yaml) => GuardedYamlParser.Read(yaml, parser =>
     {
         parser.MoveNext();
         if (!parser.TryConsume<StreamStart>(out _) || !parser.TryConsume<DocumentStart>(out _)

@@ -47,5 +47,37 @@ public sealed class InputFileTests : IDisposable
         Assert.Equal("name: café", InputFile.ReadAllText(path, 1024));
     }
 
+    [Fact]
+    public void ReadUtf8_ByteOrderMarkAndMultiByteText_MarkLeftOutBytesKept()
+    {
+        string path = Path.Combine(_directory, "bom-bytes.yaml");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes("name: café")]);
+
+        Assert.Equal(Encoding.UTF8.GetBytes("name: café"), InputFile.ReadUtf8(path, 1024).ToArray());
+    }
+
+    [Fact]
+    public void ReadUtf8_InvalidByte_RefusedNamingFileAndByte()
+    {
+        string path = Path.Combine(_directory, "latin1.yaml");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes("name: caf"), 0xE9, .. Encoding.UTF8.GetBytes("\n")]);
+
+        FormatException error = Assert.Throws<FormatException>(() => InputFile.ReadUtf8(path, 1024));
+
+        Assert.Equal($"{path}: not UTF-8 text (byte 9 is invalid)", error.Message);
+        Assert.Equal(error.Message, Assert.Throws<FormatException>(() => InputFile.ReadAllText(path, 1024)).Message);
+    }
+
+    [Fact]
+    public void ReadUtf8_OneByteOverTheLimit_RefusedNamingTheFile()
+    {
+        string path = Path.Combine(_directory, "over-bytes.yaml");
+        File.WriteAllText(path, new string('x', 4097));
+
+        FormatException error = Assert.Throws<FormatException>(() => InputFile.ReadUtf8(path, 4096));
+
+        Assert.Equal($"{path}: larger than the limit of 4096 bytes", error.Message);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Ipvs.Agent.StaticServices;
 using Ipvs.Agent.Tests.Support;
 using Ipvs.Core.Desired;
@@ -451,5 +452,64 @@ public sealed class StaticServicesFileTests
         Assert.StartsWith("services.yaml:3: services[1].port: ", result.Errors[0], StringComparison.Ordinal);
         Assert.StartsWith("services.yaml:4: services[2].scheduler: ", result.Errors[1], StringComparison.Ordinal);
         Assert.Empty(result.Declarations);
+    }
+
+    [Fact]
+    public void Load_FileOfTheUsualShapeWithByteOrderMark_SameDeclarationsAsParseOfItsText()
+    {
+        StaticServicesResult loaded = LoadFile([.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes(AllOptions)], out string path);
+        StaticServicesResult parsed = StaticServicesFile.Parse(path, AllOptions);
+
+        Assert.Empty(loaded.Errors);
+        Assert.Equal(5, loaded.Declarations.Count);
+        Assert.Equal(parsed.Declarations.Select(d => (d.Source, d.Service, d.Name)), loaded.Declarations.Select(d => (d.Source, d.Service, d.Name)));
+        Assert.Equal(parsed.Declarations.SelectMany(d => d.RealServers), loaded.Declarations.SelectMany(d => d.RealServers));
+    }
+
+    [Fact]
+    public void Load_AliasToAnAnchorInAnotherService_FileReadAgainWholeAndServersShared()
+    {
+        StaticServicesResult result = LoadFile(Encoding.UTF8.GetBytes("""
+            services:
+              - { name: a, vip: 10.99.0.10, port: 80, servers: &pool [ { address: "10.1.1.1:8080" } ] }
+              - { name: b, vip: 10.99.0.11, port: 80, servers: *pool }
+            """), out _);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(result.Declarations[0].RealServers, Assert.Single(result.Declarations, declaration => declaration.Name == "b").RealServers);
+    }
+
+    [Fact]
+    public void Load_UnquotedBracketedServerAddress_ErrorNamesFileLineAndQuoting()
+    {
+        StaticServicesResult result = LoadFile(Encoding.UTF8.GetBytes("services:\n  - name: a\n    vip: fd00::10\n    port: 80\n    servers:\n      - address: [fd00::2]:8080\n"), out string path);
+
+        string error = Assert.Single(result.Errors);
+        Assert.StartsWith($"{path}:6: ", error, StringComparison.Ordinal);
+        Assert.EndsWith("(line 6: quote bracketed IPv6 addresses, e.g. address: \"[fd00::2]:8080\")", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NotUtf8_ErrorNamesFileAndByte()
+    {
+        StaticServicesResult result = LoadFile([.. Encoding.UTF8.GetBytes("services:\n  - name: caf"), 0xE9], out string path);
+
+        Assert.Equal([$"{path}: not UTF-8 text (byte 23 is invalid)"], result.Errors);
+        Assert.Empty(result.Declarations);
+    }
+
+    private static StaticServicesResult LoadFile(byte[] content, out string path)
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("ipvs-static-services-");
+        try
+        {
+            path = Path.Combine(directory.FullName, "services.yaml");
+            File.WriteAllBytes(path, content);
+            return StaticServicesFile.Load(path);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 }
