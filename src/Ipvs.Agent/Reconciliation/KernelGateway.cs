@@ -65,8 +65,7 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
             return ApplyOutcome.Nothing;
         }
 
-        IpvsCommand[] translated = [.. operations.Select(ToCommand)];
-        IpvsBatchResult result = client.Apply(translated);
+        IpvsBatchResult result = client.Apply(new CommandView(operations));
         if (FlowCleanup is { } cleanup)
         {
             HashSet<int> refused = [.. result.Failures.Select(failure => failure.Index)];
@@ -111,4 +110,19 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
 
     private static Core.Model.RealServer RequireServer(IpvsOperation operation) =>
         operation.Server ?? throw new ArgumentException($"{operation.Kind} of {operation.ServiceKey} has no real server.", nameof(operation));
+
+    /// <summary>
+    /// The planned operations as the client's commands, each made when the client reads it (its checks, then its
+    /// encoder): as an array, a 10k x 10 load from empty was 20 MB more on the large-object heap.
+    /// </summary>
+    private sealed class CommandView(IReadOnlyList<IpvsOperation> operations) : IReadOnlyList<IpvsCommand>
+    {
+        public int Count => operations.Count;
+
+        public IpvsCommand this[int index] => ToCommand(operations[index]);
+
+        public IEnumerator<IpvsCommand> GetEnumerator() => operations.Select(ToCommand).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }
