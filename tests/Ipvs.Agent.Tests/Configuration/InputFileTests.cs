@@ -17,13 +17,15 @@ public sealed class InputFileTests : IDisposable
         Assert.Equal(text, InputFile.ReadAllText(path, 4096));
     }
 
-    [Fact]
-    public void ReadAllText_OneByteOverTheLimit_RefusedNamingTheFile()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ReadAllTextOrReadUtf8_OneByteOverTheLimit_RefusedNamingTheFile(bool bytes)
     {
         string path = Path.Combine(_directory, "over.yaml");
         File.WriteAllText(path, new string('x', 4097));
 
-        FormatException error = Assert.Throws<FormatException>(() => InputFile.ReadAllText(path, 4096));
+        FormatException error = Assert.Throws<FormatException>(() => bytes ? InputFile.ReadUtf8(path, 4096).Count : InputFile.ReadAllText(path, 4096).Length);
 
         Assert.Equal($"{path}: larger than the limit of 4096 bytes", error.Message);
     }
@@ -66,17 +68,6 @@ public sealed class InputFileTests : IDisposable
 
         Assert.Equal($"{path}: not UTF-8 text (byte 9 is invalid)", error.Message);
         Assert.Equal(error.Message, Assert.Throws<FormatException>(() => InputFile.ReadAllText(path, 1024)).Message);
-    }
-
-    [Fact]
-    public void ReadUtf8_OneByteOverTheLimit_RefusedNamingTheFile()
-    {
-        string path = Path.Combine(_directory, "over-bytes.yaml");
-        File.WriteAllText(path, new string('x', 4097));
-
-        FormatException error = Assert.Throws<FormatException>(() => InputFile.ReadUtf8(path, 4096));
-
-        Assert.Equal($"{path}: larger than the limit of 4096 bytes", error.Message);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
