@@ -49,10 +49,6 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
         return stream;
     });
 
-    /// <summary>Runs <paramref name="read"/> on a guarded parser of <paramref name="yaml"/>.</summary>
-    /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
-    public static T Read<T>(string yaml, Func<GuardedYamlParser, T> read) => Read(new StringReader(yaml), read);
-
     /// <summary>Runs <paramref name="read"/> on a guarded parser of the text <paramref name="yaml"/> gives.</summary>
     /// <exception cref="YamlException">For every failure, with its line: YamlDotNet's own other exceptions included.</exception>
     public static T Read<T>(TextReader yaml, Func<GuardedYamlParser, T> read)

@@ -50,9 +50,7 @@ internal static class InputFile
     /// <exception cref="IOException">It cannot be opened or read (missing, no permission, I/O error).</exception>
     public static string ReadAllText(string path, long limit)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        using var stream = new FileStream(OpenRegular(path), FileAccess.Read, bufferSize: 0);
-        ReadOnlySpan<byte> text = WithoutByteOrderMark(ReadBounded(stream, path, limit));
+        ReadOnlySpan<byte> text = ReadWithoutByteOrderMark(path, limit);
         try
         {
             return StrictUtf8.GetString(text);
@@ -71,9 +69,7 @@ internal static class InputFile
     /// <exception cref="IOException">It cannot be opened or read (missing, no permission, I/O error).</exception>
     public static ArraySegment<byte> ReadUtf8(string path, long limit)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        using var stream = new FileStream(OpenRegular(path), FileAccess.Read, bufferSize: 0);
-        ArraySegment<byte> text = WithoutByteOrderMark(ReadBounded(stream, path, limit));
+        ArraySegment<byte> text = ReadWithoutByteOrderMark(path, limit);
         if (!System.Text.Unicode.Utf8.IsValid(text))
         {
             try
@@ -92,9 +88,14 @@ internal static class InputFile
         return text;
     }
 
-    // A byte-order mark is skipped, as File.ReadAllText did.
-    private static ArraySegment<byte> WithoutByteOrderMark(ArraySegment<byte> bytes) =>
-        bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes;
+    /// <summary>The regular file's bytes, within the limit; a byte-order mark is skipped, as File.ReadAllText did.</summary>
+    private static ArraySegment<byte> ReadWithoutByteOrderMark(string path, long limit)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = new FileStream(OpenRegular(path), FileAccess.Read, bufferSize: 0);
+        ArraySegment<byte> bytes = ReadBounded(stream, path, limit);
+        return bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes;
+    }
 
     private static FormatException NotUtf8(string path, DecoderFallbackException exception) =>
         new($"{path}: not UTF-8 text (byte {exception.Index} is invalid)", exception);
