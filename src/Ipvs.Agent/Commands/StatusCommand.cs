@@ -168,7 +168,7 @@ internal static class StatusCommand
             foreach (ServerRow server in row.Servers)
             {
                 RealServer real = server.Server.Server;
-                RealServerStatus status = server.Server.Status;
+                RealServerConnections status = server.Server.Connections;
                 string source = server.Health is { } cell ? $"{SourceText(server.Source).PadRight(sourceWidth)} {cell.Text}" : SourceText(server.Source);
                 output.WriteLine($"  -> {real.Key,-28} {IpvsVocabulary.IpvsadmMethodName(real.Method),-7} {real.Weight,-6} {status.ActiveConnections,-10} {status.InactiveConnections,-9} {server.State,-10} {source}");
             }
@@ -216,8 +216,8 @@ internal static class StatusCommand
                     writer.WriteString("server", server.Server.Key.ToString());
                     writer.WriteString("forward", IpvsVocabulary.IpvsadmMethodName(server.Server.Server.Method));
                     writer.WriteNumber("weight", server.Server.Server.Weight);
-                    writer.WriteNumber("activeConnections", server.Server.Status.ActiveConnections);
-                    writer.WriteNumber("inactiveConnections", server.Server.Status.InactiveConnections);
+                    writer.WriteNumber("activeConnections", server.Server.Connections.ActiveConnections);
+                    writer.WriteNumber("inactiveConnections", server.Server.Connections.InactiveConnections);
                     writer.WriteString("state", server.State);
                     writer.WriteString("source", server.Source?.ToString());
                     if (server.Health is { } health)

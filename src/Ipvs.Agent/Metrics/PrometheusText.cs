@@ -58,12 +58,12 @@ internal static class PrometheusText
         Single(text, "node_ipvs_outgoing_bytes_total", "counter", "The total amount of outgoing data.", total.OutgoingBytes);
 
         var backends = table.OrderedServices
-            .SelectMany(service => service.OrderedRealServers.Select(server => (Labels: BackendLabels(service.Key, server.Key), server.Server, server.Status)))
+            .SelectMany(service => service.OrderedRealServers.Select(server => (Labels: BackendLabels(service.Key, server.Key), server.Server, server.Connections)))
             .ToList();
         Header(text, "node_ipvs_backend_connections_active", "gauge", "The current active connections by local and remote address.");
-        backends.ForEach(backend => Sample(text, "node_ipvs_backend_connections_active", backend.Labels, backend.Status.ActiveConnections));
+        backends.ForEach(backend => Sample(text, "node_ipvs_backend_connections_active", backend.Labels, backend.Connections.ActiveConnections));
         Header(text, "node_ipvs_backend_connections_inactive", "gauge", "The current inactive connections by local and remote address.");
-        backends.ForEach(backend => Sample(text, "node_ipvs_backend_connections_inactive", backend.Labels, backend.Status.InactiveConnections));
+        backends.ForEach(backend => Sample(text, "node_ipvs_backend_connections_inactive", backend.Labels, backend.Connections.InactiveConnections));
         Header(text, "node_ipvs_backend_weight", "gauge", "The current backend weight by local and remote address.");
         backends.ForEach(backend => Sample(text, "node_ipvs_backend_weight", backend.Labels, backend.Server.Weight));
 

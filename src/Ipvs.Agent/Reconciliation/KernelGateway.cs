@@ -41,7 +41,7 @@ internal sealed class KernelGateway(IpvsClient client) : IKernelGateway
                 scratch.Clear();
                 foreach (RealServerEntry server in servers)
                 {
-                    scratch.Add(new KernelRealServer(server.Server, server.Status));
+                    scratch.Add(new KernelRealServer(server.Server, server.Status.Connections));
                 }
 
                 services.Add(new KernelService(service.Service, service.Status, scratch));

@@ -179,13 +179,15 @@ public static class IpvsadmListParser
                     : throw context.Error($"unknown forwarding method \"{forward}\"");
                 return new KernelRealServer(
                     server with { Method = method, Weight = Number<int>(words, 3, context) },
-                    new RealServerStatus(Number<uint>(words, 4, context), Number<uint>(words, 5, context), 0, default));
+                    new RealServerConnections(Number<uint>(words, 4, context), Number<uint>(words, 5, context), 0));
             case IpvsadmListing.Thresholds:
                 return new KernelRealServer(
                     server with { UpperThreshold = Number<uint>(words, 2, context), LowerThreshold = Number<uint>(words, 3, context) },
-                    new RealServerStatus(Number<uint>(words, 4, context), Number<uint>(words, 5, context), 0, default));
+                    new RealServerConnections(Number<uint>(words, 4, context), Number<uint>(words, 5, context), 0));
             default:
-                return new KernelRealServer(server, new RealServerStatus(0, 0, 0, Counters(words, 2, listing, context)));
+                // A server's traffic columns are checked, but the agent's table keeps no traffic counters for servers.
+                _ = Counters(words, 2, listing, context);
+                return new KernelRealServer(server, default);
         }
     }
 

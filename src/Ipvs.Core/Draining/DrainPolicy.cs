@@ -25,7 +25,7 @@ public sealed record DrainPolicy(TimeSpan Timeout)
     public static readonly DrainPolicy Default = new(TimeSpan.FromMinutes(5));
 
     /// <summary>Decides for a real server that is not draining yet; a <see cref="Timeout"/> of 0 means no drain at all.</summary>
-    public DrainDecision Begin(VirtualServiceKey service, RealServerStatus status)
+    public DrainDecision Begin(VirtualServiceKey service, RealServerConnections status)
     {
         if (service.Protocol == IpvsProtocol.Udp)
         {
@@ -43,7 +43,7 @@ public sealed record DrainPolicy(TimeSpan Timeout)
     }
 
     /// <summary>Decides for a real server that is draining.</summary>
-    public static DrainDecision Continue(Drain drain, RealServerStatus status, DateTimeOffset now)
+    public static DrainDecision Continue(Drain drain, RealServerConnections status, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(drain);
         if (status.TotalConnections == 0)

@@ -3,7 +3,7 @@ using Ipvs.Core.Model;
 namespace Ipvs.Core.Kernel;
 
 /// <summary>A real server as a kernel dump reports it: its configuration and what the kernel observed.</summary>
-public readonly record struct KernelRealServer(RealServer Server, RealServerStatus Status)
+public readonly record struct KernelRealServer(RealServer Server, RealServerConnections Connections)
 {
     public RealServerKey Key => Server.Key;
 }
@@ -30,6 +30,17 @@ public sealed class KernelService
 
         RealServers = byKey;
     }
+
+    private KernelService(VirtualService service, ServiceStatus status, Dictionary<RealServerKey, KernelRealServer> realServers)
+    {
+        Service = service;
+        Status = status;
+        RealServers = realServers;
+    }
+
+    /// <summary>A service over <paramref name="realServers"/> itself, not a copy: its maker gives the map up (<see cref="Reconciling.KernelTableEdit"/>).</summary>
+    internal static KernelService Adopt(VirtualService service, ServiceStatus status, Dictionary<RealServerKey, KernelRealServer> realServers) =>
+        new(service, status, realServers);
 
     public VirtualService Service { get; }
 

@@ -6,7 +6,7 @@ public readonly record struct RealServerKey(NetAddress Address, ushort Port)
     public override string ToString() => $"{Address.ToEndpointHost()}:{Port}";
 }
 
-/// <summary>The configuration of a real server (destination): what the planner compares. Counters live in <see cref="RealServerStatus"/>.</summary>
+/// <summary>The configuration of a real server (destination): what the planner compares. Counters live in <see cref="RealServerStatus"/> (the agent's table: <see cref="RealServerConnections"/>).</summary>
 /// <param name="Address">Its address; the family may differ from the service's only for tunnelled servers (kernel rule).</param>
 /// <param name="Port">Its port; 0 for firewall-mark services forwarded by direct routing or tunnel (port unchanged).</param>
 /// <param name="Method">Forwarding method.</param>

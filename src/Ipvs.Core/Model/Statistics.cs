@@ -25,4 +25,7 @@ public readonly record struct RealServerStatus(
     IpvsStatistics Statistics)
 {
     public ulong TotalConnections => (ulong)ActiveConnections + InactiveConnections;
+
+    /// <summary>The counts the agent's table keeps.</summary>
+    public RealServerConnections Connections => new(ActiveConnections, InactiveConnections, PersistentConnections);
 }

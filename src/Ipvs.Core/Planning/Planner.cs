@@ -279,11 +279,11 @@ public sealed class Planner
             DrainDecision decision;
             if (_drains.TryGetValue(drainKey, out Drain? drain))
             {
-                decision = DrainPolicy.Continue(drain, server.Status, _now);
+                decision = DrainPolicy.Continue(drain, server.Connections, _now);
             }
             else
             {
-                decision = _planner._drainPolicy.Begin(service.Key, server.Status);
+                decision = _planner._drainPolicy.Begin(service.Key, server.Connections);
                 if (decision.Verdict == DrainVerdict.Wait)
                 {
                     _drains[drainKey] = _planner._drainPolicy.Start(service.Key, server.Key, _now);

@@ -1,4 +1,5 @@
 using Ipvs.Core.Kernel;
+using Ipvs.Core.Model;
 using Ipvs.Core.Planning;
 
 namespace Ipvs.Core.Reconciling;
@@ -19,11 +20,33 @@ public static class KernelTableProjection
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(succeeded);
         var edit = new KernelTableEdit(table);
-        foreach (IpvsOperation operation in succeeded)
+        IReadOnlyList<IpvsOperation> operations = succeeded as IReadOnlyList<IpvsOperation> ?? [.. succeeded];
+        for (int index = 0; index < operations.Count; index++)
         {
-            _ = edit.TryApply(operation);
+            _ = edit.TryApply(operations[index], ServersAddedNext(operations, index));
         }
 
         return edit.ToTable();
+    }
+
+    /// <summary>
+    /// At the first of a run of operations on one service: how many real servers the run adds (a plan lists a new
+    /// service's servers right after it). Zero inside a run, which keeps the counting linear in the operations.
+    /// </summary>
+    private static int ServersAddedNext(IReadOnlyList<IpvsOperation> operations, int index)
+    {
+        VirtualServiceKey key = operations[index].ServiceKey;
+        if (index > 0 && operations[index - 1].ServiceKey == key)
+        {
+            return 0;
+        }
+
+        int added = 0;
+        for (int next = index; next < operations.Count && operations[next].ServiceKey == key; next++)
+        {
+            added += operations[next].Kind == IpvsOperationKind.AddServer ? 1 : 0;
+        }
+
+        return added;
     }
 }

@@ -15,7 +15,7 @@ public sealed class PrometheusTextTests
     public void Render_KernelTable_UsesNodeExporterNamesAndLabels()
     {
         var metrics = new AgentMetrics();
-        var status = new RealServerStatus(7, 3, 0, default);
+        var status = new RealServerConnections(7, 3, 0);
         var service = new KernelService(Service("10.99.0.10"), new ServiceStatus(new IpvsStatistics(42, 1, 2, 3, 4, 0, 0, 0, 0, 0)),
             [new KernelRealServer(Server("10.1.1.2", weight: 5), status)]);
         metrics.SetKernelTable(KernelTable.Create([service]), OwnershipRecord.Empty);
@@ -46,7 +46,7 @@ public sealed class PrometheusTextTests
     {
         var metrics = new AgentMetrics();
         var service = new KernelService(VirtualService.Create(KeyText.ParseServiceKey(key), "wlc"), default,
-            [new KernelRealServer(Server("10.1.1.2", weight: 5), new RealServerStatus(7, 3, 0, default))]);
+            [new KernelRealServer(Server("10.1.1.2", weight: 5), new RealServerConnections(7, 3, 0))]);
         metrics.SetKernelTable(KernelTable.Create([service]), OwnershipRecord.Empty);
 
         string text = PrometheusText.Render(metrics);

@@ -25,13 +25,13 @@ internal static class Build
     public static RealServer Server(string address, ushort port, int weight = 1, ForwardingMethod method = ForwardingMethod.Masquerade) =>
         new(NetAddress.Parse(address), port, method, weight);
 
-    public static RealServerStatus Connections(uint active, uint inactive = 0) => new(active, inactive, 0, default);
+    public static RealServerConnections Connections(uint active, uint inactive = 0) => new(active, inactive, 0);
 
     public static DesiredState Want(params (VirtualService Service, RealServer[] Servers)[] services) =>
         new DesiredStateMerger().Merge(1, services.Select(service => new ServiceDeclaration(StaticSource, service.Service, service.Servers))).State;
 
-    public static KernelService InKernel(VirtualService service, params (RealServer Server, RealServerStatus Status)[] servers) =>
-        new(service, default, servers.Select(server => new KernelRealServer(server.Server, server.Status)));
+    public static KernelService InKernel(VirtualService service, params (RealServer Server, RealServerConnections Connections)[] servers) =>
+        new(service, default, servers.Select(server => new KernelRealServer(server.Server, server.Connections)));
 
     public static KernelService InKernel(VirtualService service, params RealServer[] servers) =>
         new(service, default, servers.Select(server => new KernelRealServer(server, default)));

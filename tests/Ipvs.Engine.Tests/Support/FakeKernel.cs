@@ -41,7 +41,7 @@ internal sealed class FakeKernel : IKernelGateway
         });
 
     public void SetConnections(VirtualServiceKey service, RealServerKey server, uint active) =>
-        Edit(edit => edit.SetStatus(service, server, new RealServerStatus(active, 0, 0, default)));
+        Edit(edit => edit.SetConnections(service, server, new RealServerConnections(active, 0, 0)));
 
     public void Remove(VirtualServiceKey key) => _table = _table.With(new Dictionary<VirtualServiceKey, KernelService?> { [key] = null });
 
