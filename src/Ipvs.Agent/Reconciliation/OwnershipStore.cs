@@ -28,7 +28,7 @@ internal sealed class OwnershipStore(string stateDirectory, string? kernel) : IO
             return OwnershipRecord.Empty;
         }
 
-        string json = InputFile.ReadAllText(Path, InputFile.JournalLimit);
+        ArraySegment<byte> json = InputFile.ReadUtf8(Path, InputFile.JournalLimit);
         try
         {
             OwnershipRecord record = OwnershipJournal.Deserialize(json, kernel, out string? setAside);
@@ -41,5 +41,5 @@ internal sealed class OwnershipStore(string stateDirectory, string? kernel) : IO
         }
     }
 
-    public void Save(OwnershipRecord record) => AtomicFile.Write(Path, OwnershipJournal.Serialize(record, kernel));
+    public void Save(OwnershipRecord record) => AtomicFile.Write(Path, stream => OwnershipJournal.Serialize(stream, record, kernel), durable: true);
 }

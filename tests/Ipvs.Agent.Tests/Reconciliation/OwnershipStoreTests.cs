@@ -67,6 +67,18 @@ public sealed class OwnershipStoreTests : IDisposable
     }
 
     [Fact]
+    public void Load_JournalNotUtf8_ErrorNamesTheFileAndTheByte()
+    {
+        var store = new OwnershipStore(_directory);
+        File.WriteAllBytes(store.Path, [.. "{ \"version\": 2, \"services\": [\"TCP 10.99.0.10:80"u8, 0xE9, .. "\"] }"u8]);
+
+        var error = Assert.Throws<FormatException>(() => store.Load(out _));
+
+        Assert.Contains(store.Path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("not UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Acquire_SecondLockOnTheSameDirectory_Fails()
     {
         using StateLock first = StateLock.Acquire(_directory);

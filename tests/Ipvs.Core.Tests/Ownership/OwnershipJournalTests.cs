@@ -23,6 +23,32 @@ public sealed class OwnershipJournalTests
     }
 
     [Fact]
+    public void Serialize_ToUtf8Stream_ReadsBackFromItsBytesAsFromTheText()
+    {
+        OwnershipRecord record = Owning(Tcp("10.99.0.10", 80), Udp("fd00::53", 53))
+            .WithDrain(new Drain(Tcp("10.99.0.10", 80), new RealServerKey(NetAddress.Parse("10.1.1.2"), 8080), Now, Now.AddMinutes(5)));
+        using var utf8 = new MemoryStream();
+
+        OwnershipJournal.Serialize(utf8, record, "boot b1, net:[1]");
+
+        Assert.Equal(OwnershipJournal.Serialize(record, "boot b1, net:[1]"), System.Text.Encoding.UTF8.GetString(utf8.ToArray()));
+        Assert.Equal(record, OwnershipJournal.Deserialize(utf8.ToArray(), "boot b1, net:[1]", out string? notice));
+        Assert.Null(notice);
+        Assert.Equal(OwnershipRecord.Empty, OwnershipJournal.Deserialize(utf8.ToArray(), "boot b2, net:[1]", out notice));
+        Assert.NotNull(notice);
+    }
+
+    [Fact]
+    public void Deserialize_BytesNotJson_FailsAsTheTextDoes()
+    {
+        byte[] json = "{\"version\": 2, "u8.ToArray();
+
+        FormatException fromBytes = Assert.Throws<FormatException>(() => OwnershipJournal.Deserialize(json, null, out _));
+
+        Assert.StartsWith("Ownership journal is not valid JSON", fromBytes.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Serialize_RecordWithPendingCreations_RoundTripsTheirConfiguration()
     {
         VirtualService persistent = Service(Udp("10.99.0.11", 5060), "sh") with { Flags = ServiceFlags.Persistent, TimeoutSeconds = 60, NetmaskPrefix = 24, PersistenceEngine = "sip" };
