@@ -25,6 +25,7 @@ internal sealed class IptablesSourceNat : ISourceNat
     private readonly IReadOnlyList<AddressBlock> _vipBlocks;
     private readonly Runner _run;
     private readonly string _procSys;
+    private readonly string? _procNet;
     private readonly Dictionary<IpFamily, string[]> _backends = [];
 
     /// <summary>Per family: where the rules were last put and for which uplinks; absent when the agent holds none.</summary>
@@ -41,14 +42,26 @@ internal sealed class IptablesSourceNat : ISourceNat
     /// <summary>Families found absent during this sync, not yet recorded.</summary>
     private bool _absenceFound;
 
-    /// <summary>The rules' edge; <paramref name="stateDirectory"/> is where <see cref="SourceNatAbsence"/> keeps what is known across processes (null: nothing is kept).</summary>
-    public IptablesSourceNat(SourceNatMode mode, Func<IpFamily, IReadOnlyList<string>> uplinks, IReadOnlyList<AddressBlock> vipBlocks, Runner? run = null, string procSys = "/proc/sys", string? stateDirectory = null)
+    /// <summary>The rules' edge.</summary>
+    /// <param name="mode">Off, auto (per uplink) or all.</param>
+    /// <param name="uplinks">The interfaces traffic leaves this host by, per family.</param>
+    /// <param name="vipBlocks">The VIP blocks, for the filter rule.</param>
+    /// <param name="run">Runs a program (tests: a fake iptables).</param>
+    /// <param name="procSys">Where the IPVS conntrack sysctl is.</param>
+    /// <param name="stateDirectory">Where <see cref="SourceNatAbsence"/> keeps what is known across processes (null: nothing is kept).</param>
+    /// <param name="procNet">
+    /// Where the kernel lists the legacy iptables tables of this network namespace (<c>/proc/net</c>): a legacy backend
+    /// without a nat or filter table there holds none of the agent's rules and is not run to find out. Null: every
+    /// backend is asked.
+    /// </param>
+    public IptablesSourceNat(SourceNatMode mode, Func<IpFamily, IReadOnlyList<string>> uplinks, IReadOnlyList<AddressBlock> vipBlocks, Runner? run = null, string procSys = "/proc/sys", string? stateDirectory = null, string? procNet = null)
     {
         _mode = mode;
         _uplinks = uplinks;
         _vipBlocks = vipBlocks;
         _run = run ?? HostCommand.Run;
         _procSys = procSys;
+        _procNet = procNet;
         _absence = new SourceNatAbsence(stateDirectory);
         _knownAbsent = _absence.Load();
     }
@@ -57,7 +70,7 @@ internal sealed class IptablesSourceNat : ISourceNat
     {
         ArgumentNullException.ThrowIfNull(options);
         var uplinks = new HostUplinks(options.NodeAddress);
-        return new IptablesSourceNat(options.SourceNat, uplinks.For, options.AllowedVipCidrs, stateDirectory: options.StateDir);
+        return new IptablesSourceNat(options.SourceNat, uplinks.For, options.AllowedVipCidrs, stateDirectory: options.StateDir, procNet: "/proc/net");
     }
 
     public SourceNatOutcome Sync(IReadOnlySet<IpFamily> families, bool recheck)
@@ -121,7 +134,7 @@ internal sealed class IptablesSourceNat : ISourceNat
             throw new SourceNatSyncException($"{tool} cannot be run: install iptables (Debian: apt-get install iptables), or set sourceNat: off");
         }
 
-        var states = backends.Select(backend => (Backend: backend, State: Save(backend))).ToList();
+        var states = backends.Select(backend => (Backend: backend, State: MayHoldRules(backend, family) ? Save(backend) : SourceNatState.Absent)).ToList();
         var held = states.FirstOrDefault(candidate => candidate.State?.IsPresent == true);
         if (held.State is not null && SourceNatRules.IsInPlace(held.State, uplinks, blocks))
         {
@@ -189,7 +202,7 @@ internal sealed class IptablesSourceNat : ISourceNat
 
         foreach (string backend in Backends(family))
         {
-            if (Save(backend) is { IsPresent: true } state)
+            if (MayHoldRules(backend, family) && Save(backend) is { IsPresent: true } state)
             {
                 CommandResult result = Restore(backend, SourceNatRules.Remove(state));
                 if (result.ExitCode != 0)
@@ -243,6 +256,30 @@ internal sealed class IptablesSourceNat : ISourceNat
         }
 
         return backends;
+    }
+
+    /// <summary>
+    /// False when the kernel shows that <paramref name="backend"/> holds none of the agent's rules, without running it:
+    /// a legacy backend whose nat and filter tables do not exist in this network namespace (a first run on a node with
+    /// nf_tables, or a fresh namespace, then starts one process fewer per family). True when unsure.
+    /// </summary>
+    private bool MayHoldRules(string backend, IpFamily family)
+    {
+        if (_procNet is null || !backend.EndsWith("-legacy", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        string tables = Path.Combine(_procNet, family == IpFamily.V4 ? "ip_tables_names" : "ip6_tables_names");
+        try
+        {
+            // Absent: the legacy tables' module is not loaded, so no namespace has any of its tables.
+            return File.Exists(tables) && File.ReadAllLines(tables).Any(table => table is "nat" or "filter");
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     /// <summary>The backend's view of the agent's rules, or null when it cannot be read (absent, or the kernel lacks it).</summary>

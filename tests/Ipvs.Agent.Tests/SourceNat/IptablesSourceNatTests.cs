@@ -296,6 +296,57 @@ public sealed class IptablesSourceNatTests : IDisposable
         Assert.Contains("net.ipv4.vs.conntrack could not be set to 1", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A process that reads the legacy tables of its network namespace from <c>procNet</c> (a temporary directory).</summary>
+    private IptablesSourceNat WithProcNet(params string[] legacyTablesV4)
+    {
+        string procNet = Path.Combine(_procSys, "procnet");
+        Directory.CreateDirectory(procNet);
+        if (legacyTablesV4.Length > 0)
+        {
+            File.WriteAllLines(Path.Combine(procNet, "ip_tables_names"), legacyTablesV4);
+        }
+
+        return new(SourceNatMode.Auto, family => _uplinks[family], VipBlocks, _iptables.Run, _procSys, _stateDir, procNet);
+    }
+
+    [Fact]
+    public void Sync_NoNatServiceAndNoLegacyTablesInTheNamespace_RunsOnlyTheNftBackend()
+    {
+        SourceNatOutcome outcome = WithProcNet().Sync(None, recheck: true);
+
+        Assert.Empty(outcome.Changes);
+        Assert.DoesNotContain(_iptables.Calls, call => call.Contains("-legacy", StringComparison.Ordinal));
+        Assert.Contains("iptables-nft-save", _iptables.Calls);
+        Assert.Contains("ip6tables-nft-save", _iptables.Calls);
+        Assert.Equal("ipv4\nipv6\n", File.ReadAllText(AbsenceFile));
+    }
+
+    [Fact]
+    public void Sync_NoNatServiceAndLegacyNatTableInTheNamespace_RemovesRulesLeftThere()
+    {
+        _iptables.Version = "iptables v1.8.9 (legacy)";
+        WithProcNet("nat", "filter").Sync(V4, recheck: true);
+        File.Delete(AbsenceFile); // as after a state directory was lost
+
+        IReadOnlyList<string> changes = WithProcNet("mangle", "nat").Sync(None, recheck: true).Changes;
+
+        Assert.Contains(changes, change => change.StartsWith("source NAT: IPv4 rules removed", StringComparison.Ordinal) && change.EndsWith("(iptables-legacy)", StringComparison.Ordinal));
+        Assert.False(SourceNatRules.Read(_iptables.Of("iptables-legacy").Save()).IsPresent);
+        Assert.DoesNotContain("ip6tables-legacy-save", _iptables.Calls);
+    }
+
+    [Fact]
+    public void Sync_NatServicesWhereNftIsRefusedAndLegacyHasNoTablesYet_InstallsInLegacyWithoutReadingItFirst()
+    {
+        _iptables.Refusing.Add("iptables-nft");
+
+        IReadOnlyList<string> changes = WithProcNet().Sync(V4, recheck: true).Changes;
+
+        Assert.Contains(changes, change => change.StartsWith("source NAT: IPv4 NAT connections leaving out eth0 are masqueraded", StringComparison.Ordinal) && change.Contains("(iptables-legacy", StringComparison.Ordinal));
+        Assert.True(SourceNatRules.IsInPlace(SourceNatRules.Read(_iptables.Of("iptables-legacy").Save()), ["eth0"], V4Blocks));
+        Assert.DoesNotContain("iptables-legacy-save", _iptables.Calls);
+    }
+
     public void Dispose()
     {
         Directory.Delete(_procSys, recursive: true);
