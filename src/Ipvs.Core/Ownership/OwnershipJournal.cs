@@ -232,20 +232,10 @@ public static class OwnershipJournal
     public static OwnershipRecord Deserialize(string json, string? currentKernel, out string? notice)
     {
         ArgumentNullException.ThrowIfNull(json);
-        OwnershipDocument? document;
-        try
-        {
-            document = JsonSerializer.Deserialize(json, OwnershipJsonContext.Default.OwnershipDocument);
-        }
-        catch (JsonException exception)
-        {
-            throw NotJson(exception);
-        }
-
-        return FromJournal(document, currentKernel, out notice);
+        return Deserialize(System.Text.Encoding.UTF8.GetBytes(json), currentKernel, out notice);
     }
 
-    /// <summary>As <see cref="Deserialize(string, string?, out string?)"/>, from the file's UTF-8 bytes (no string of a 3 MB journal, nor its transcoding).</summary>
+    /// <summary>As <see cref="Deserialize(string, string?, out string?)"/>, from the file's UTF-8 bytes (the agent's way: no string of a 3 MB journal, nor its transcoding).</summary>
     public static OwnershipRecord Deserialize(ReadOnlySpan<byte> utf8Json, string? currentKernel, out string? notice)
     {
         OwnershipDocument? document;
@@ -255,16 +245,9 @@ public static class OwnershipJournal
         }
         catch (JsonException exception)
         {
-            throw NotJson(exception);
+            throw new FormatException($"Ownership journal is not valid JSON: {exception.Message}", exception);
         }
 
-        return FromJournal(document, currentKernel, out notice);
-    }
-
-    private static FormatException NotJson(JsonException exception) => new($"Ownership journal is not valid JSON: {exception.Message}", exception);
-
-    private static OwnershipRecord FromJournal(OwnershipDocument? document, string? currentKernel, out string? notice)
-    {
         notice = null;
         OwnershipRecord record = FromDocument(document ?? throw new FormatException("Ownership journal is empty (null)."));
         if (currentKernel is not null && document.Kernel is not null && !string.Equals(document.Kernel, currentKernel, StringComparison.Ordinal))
