@@ -25,35 +25,35 @@ public sealed record DrainPolicy(TimeSpan Timeout)
     public static readonly DrainPolicy Default = new(TimeSpan.FromMinutes(5));
 
     /// <summary>Decides for a real server that is not draining yet; a <see cref="Timeout"/> of 0 means no drain at all.</summary>
-    public DrainDecision Begin(VirtualServiceKey service, RealServerConnections status)
+    public DrainDecision Begin(VirtualServiceKey service, RealServerConnections connections)
     {
         if (service.Protocol == IpvsProtocol.Udp)
         {
             return new(DrainVerdict.Delete, "not desired; UDP, deleted at once");
         }
 
-        if (Timeout == TimeSpan.Zero && status.TotalConnections > 0)
+        if (Timeout == TimeSpan.Zero && connections.TotalConnections > 0)
         {
-            return new(DrainVerdict.Delete, $"not desired; drain timeout 0, deleted at once with {status.TotalConnections} connections");
+            return new(DrainVerdict.Delete, $"not desired; drain timeout 0, deleted at once with {connections.TotalConnections} connections");
         }
 
-        return status.TotalConnections == 0
+        return connections.TotalConnections == 0
             ? new(DrainVerdict.Delete, "not desired; no connections")
-            : new(DrainVerdict.Wait, $"not desired; draining {status.TotalConnections} connections (weight 0)");
+            : new(DrainVerdict.Wait, $"not desired; draining {connections.TotalConnections} connections (weight 0)");
     }
 
     /// <summary>Decides for a real server that is draining.</summary>
-    public static DrainDecision Continue(Drain drain, RealServerConnections status, DateTimeOffset now)
+    public static DrainDecision Continue(Drain drain, RealServerConnections connections, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(drain);
-        if (status.TotalConnections == 0)
+        if (connections.TotalConnections == 0)
         {
             return new(DrainVerdict.Delete, "drained: no connections left");
         }
 
         return now >= drain.Deadline
-            ? new(DrainVerdict.Delete, $"drain deadline {drain.Deadline:O} passed with {status.TotalConnections} connections left")
-            : new(DrainVerdict.Wait, $"draining {status.TotalConnections} connections until {drain.Deadline:O}");
+            ? new(DrainVerdict.Delete, $"drain deadline {drain.Deadline:O} passed with {connections.TotalConnections} connections left")
+            : new(DrainVerdict.Wait, $"draining {connections.TotalConnections} connections until {drain.Deadline:O}");
     }
 
     /// <remarks>The deadline saturates at the latest representable time rather than overflow, whatever the timeout.</remarks>

@@ -24,8 +24,6 @@ public readonly record struct RealServerStatus(
     uint PersistentConnections,
     IpvsStatistics Statistics)
 {
-    public ulong TotalConnections => (ulong)ActiveConnections + InactiveConnections;
-
-    /// <summary>The counts the agent's table keeps.</summary>
+    /// <summary>The counts the agent's table keeps (and where their total is defined).</summary>
     public RealServerConnections Connections => new(ActiveConnections, InactiveConnections, PersistentConnections);
 }
