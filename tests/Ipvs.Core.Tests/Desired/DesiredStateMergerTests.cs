@@ -113,6 +113,31 @@ public sealed class DesiredStateMergerTests
     }
 
     [Fact]
+    public void Merge_OneChangedAmongManyUnchanged_AllocatesLittleMoreThanTheNewState()
+    {
+        const int services = 1000;
+        VirtualServiceKey other = Tcp("10.98.0.1", 80);
+        var merger = new DesiredStateMerger();
+        List<ServiceDeclaration> declarations = [.. Enumerable.Range(0, services).Select(i =>
+            new ServiceDeclaration(StaticSource, Service(Tcp($"10.99.{i / 250}.{(i % 250) + 1}", 80)), [.. Enumerable.Range(1, 10).Select(j => Server($"10.1.1.{j}", 8080))]))];
+        declarations.Add(new ServiceDeclaration(Container, Service(other), [Server("10.1.1.2", 8080)]));
+        DesiredState first = merger.Merge(1, declarations).State;
+        merger.Merge(2, declarations); // the working sets at their size
+        declarations[^1] = new ServiceDeclaration(Container, Service(other), [Server("10.1.1.2", 8080), Server("10.1.1.3", 8080)]);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        DesiredState changed = merger.Merge(3, declarations).State;
+        long perService = (GC.GetAllocatedBytesForCurrentThread() - before) / services;
+
+        Assert.Equal(2, changed.Services[other].RealServers.Count);
+        Assert.Same(first.Services[declarations[0].Service.Key], changed.Services[declarations[0].Service.Key]);
+        Assert.Equal(declarations.Select(declaration => declaration.Service.Key), changed.Services.Keys);
+        // The state's own dictionary is ~100 bytes a service; a merge that made its working sets again, a service
+        // being merged for each, took ~500.
+        Assert.InRange(perService, 0, 200);
+    }
+
+    [Fact]
     public void Merge_SameServiceFromTwoSources_MergesServersAndKeepsEachSource()
     {
         DesiredMergeResult result = new DesiredStateMerger().Merge(7,
