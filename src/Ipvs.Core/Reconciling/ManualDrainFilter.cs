@@ -29,15 +29,39 @@ public static class ManualDrainFilter
             throw new FormatException("a drain names neither a service nor a server");
         }
 
-        var services = new Dictionary<VirtualServiceKey, DesiredService>();
+        // Copy on touch, as HealthFilter does: a service no drain reaches keeps its instance, and the state keeps its
+        // dictionary when no drain reaches any (every pass applies the drains, events' passes too).
+        Dictionary<VirtualServiceKey, DesiredService>? changed = null;
         foreach ((VirtualServiceKey key, DesiredService service) in desired.Services)
         {
-            var kept = service.RealServers
-                .Where(server => !parsed.Any(drain => (drain.Service is null || drain.Service == key) && (drain.Server is null || drain.Server == server.Key)))
-                .ToDictionary(pair => pair.Key, pair => pair.Value);
-            services[key] = kept.Count == service.RealServers.Count ? service : new DesiredService(service.Service, service.Source, kept, service.Names, service.Fallback, service.RemovedAtOnce);
+            Dictionary<RealServerKey, DesiredRealServer>? kept = null;
+            foreach ((VirtualServiceKey? drainedService, RealServerKey? drainedServer) in parsed)
+            {
+                if (drainedService is { } only && only != key)
+                {
+                    continue;
+                }
+
+                if (drainedServer is { } server)
+                {
+                    if (service.RealServers.ContainsKey(server))
+                    {
+                        (kept ??= new Dictionary<RealServerKey, DesiredRealServer>(service.RealServers)).Remove(server);
+                    }
+                }
+                else if (service.RealServers.Count > 0)
+                {
+                    kept = [];
+                }
+            }
+
+            if (kept is not null)
+            {
+                (changed ??= new Dictionary<VirtualServiceKey, DesiredService>(desired.Services))[key] =
+                    new DesiredService(service.Service, service.Source, kept, service.Names, service.Fallback, service.RemovedAtOnce);
+            }
         }
 
-        return new DesiredState(desired.Revision, services);
+        return changed is null ? desired : new DesiredState(desired.Revision, changed);
     }
 }
