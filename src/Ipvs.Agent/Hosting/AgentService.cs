@@ -125,18 +125,12 @@ internal sealed class AgentService(AgentService.Settings settings, ILogger log, 
             return;
         }
 
-        // After each full pass, off the event path, an aggressive collection: every generation compacted, the
-        // large-object heap too, and the freed memory given back. After the first pass it drops the services file's
-        // parse and the first load's garbage; after a resync, the table it replaced (which lived through the read into
-        // gen2). Measured in the lab (issue 12, 10k x 10, resident memory sampled every second over 10 resyncs): a
-        // collection of every generation that let the GC decide on compaction kept a median of 121 MB at 1.3 s of CPU
-        // per resync; one made aggressive only when committed memory had grown by an eighth, 113 MB at 1.65 s; this,
-        // 85 MB at 2.0 s (the peak, during a resync's read with two tables live, is ~125 MB in all three). On a real
-        // kernel the difference in CPU is mostly the page faults of memory given back and taken again, far cheaper.
-        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log, static () =>
+        // After each full pass, off the event path: the first pass's parse and load, or the table a resync replaced
+        // (it lived through the read into gen2), collected at once rather than at some later event's allocation.
+        var loop = new ReconcileLoop(_reconciler, ReconcileLoopOptions.For(options.ResyncInterval, options.MinInterval), time, log, () =>
         {
-            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            (bool gaveBack, long live) = CollectionAfterFullPass.Run();
+            log.Debug("Collection after the full pass: {Live} MB live after the last full one: {Outcome}", live >> 20, gaveBack ? "memory given back" : "pages kept");
         });
         healthLoop = loop;
 
