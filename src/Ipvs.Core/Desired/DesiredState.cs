@@ -75,4 +75,25 @@ public sealed class DesiredState
     public long Revision { get; }
 
     public IReadOnlyDictionary<VirtualServiceKey, DesiredService> Services { get; }
+
+    /// <summary>
+    /// This state with each service passed through <paramref name="rule"/>, copied on touch: a service the rule returns
+    /// as it was keeps its instance (the planner tells changed services by reference), and when the rule changes none
+    /// the state itself is returned (rules such as health and drains run on every pass, an event's too).
+    /// </summary>
+    public DesiredState WithEachService(Func<DesiredService, DesiredService> rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        Dictionary<VirtualServiceKey, DesiredService>? changed = null;
+        foreach ((VirtualServiceKey key, DesiredService service) in Services)
+        {
+            DesiredService ruled = rule(service);
+            if (!ReferenceEquals(ruled, service))
+            {
+                (changed ??= new Dictionary<VirtualServiceKey, DesiredService>(Services))[key] = ruled;
+            }
+        }
+
+        return changed is null ? this : new DesiredState(Revision, changed);
+    }
 }

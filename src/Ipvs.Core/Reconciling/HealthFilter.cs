@@ -17,17 +17,7 @@ public static class HealthFilter
     {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(health);
-        Dictionary<VirtualServiceKey, DesiredService>? changed = null;
-        foreach ((VirtualServiceKey key, DesiredService service) in desired.Services)
-        {
-            DesiredService filtered = Apply(service, health);
-            if (!ReferenceEquals(filtered, service))
-            {
-                (changed ??= new Dictionary<VirtualServiceKey, DesiredService>(desired.Services))[key] = filtered;
-            }
-        }
-
-        return changed is null ? desired : new DesiredState(desired.Revision, changed);
+        return desired.WithEachService(service => Apply(service, health));
     }
 
     private static DesiredService Apply(DesiredService service, Func<HealthTarget, ServerHealth?> health)

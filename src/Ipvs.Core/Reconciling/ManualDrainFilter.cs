@@ -29,39 +29,33 @@ public static class ManualDrainFilter
             throw new FormatException("a drain names neither a service nor a server");
         }
 
-        // Copy on touch, as HealthFilter does: a service no drain reaches keeps its instance, and the state keeps its
-        // dictionary when no drain reaches any (every pass applies the drains, events' passes too).
-        Dictionary<VirtualServiceKey, DesiredService>? changed = null;
-        foreach ((VirtualServiceKey key, DesiredService service) in desired.Services)
-        {
-            Dictionary<RealServerKey, DesiredRealServer>? kept = null;
-            foreach ((VirtualServiceKey? drainedService, RealServerKey? drainedServer) in parsed)
-            {
-                if (drainedService is { } only && only != key)
-                {
-                    continue;
-                }
+        return desired.WithEachService(service => Drained(service, parsed));
+    }
 
-                if (drainedServer is { } server)
-                {
-                    if (service.RealServers.ContainsKey(server))
-                    {
-                        (kept ??= new Dictionary<RealServerKey, DesiredRealServer>(service.RealServers)).Remove(server);
-                    }
-                }
-                else if (service.RealServers.Count > 0)
-                {
-                    kept = [];
-                }
+    /// <summary>The service without the real servers these drains name in it; the same instance when they name none.</summary>
+    private static DesiredService Drained(DesiredService service, List<(VirtualServiceKey? Service, RealServerKey? Server)> drains)
+    {
+        Dictionary<RealServerKey, DesiredRealServer>? kept = null;
+        foreach ((VirtualServiceKey? drainedService, RealServerKey? drainedServer) in drains)
+        {
+            if (drainedService is { } only && only != service.Key)
+            {
+                continue;
             }
 
-            if (kept is not null)
+            if (drainedServer is { } server)
             {
-                (changed ??= new Dictionary<VirtualServiceKey, DesiredService>(desired.Services))[key] =
-                    new DesiredService(service.Service, service.Source, kept, service.Names, service.Fallback, service.RemovedAtOnce);
+                if (service.RealServers.ContainsKey(server))
+                {
+                    (kept ??= new Dictionary<RealServerKey, DesiredRealServer>(service.RealServers)).Remove(server);
+                }
+            }
+            else if (service.RealServers.Count > 0)
+            {
+                kept = [];
             }
         }
 
-        return changed is null ? desired : new DesiredState(desired.Revision, changed);
+        return kept is null ? service : new DesiredService(service.Service, service.Source, kept, service.Names, service.Fallback, service.RemovedAtOnce);
     }
 }
