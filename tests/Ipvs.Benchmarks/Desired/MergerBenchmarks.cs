@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Ipvs.Benchmarks.Support;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Model;
 
@@ -21,20 +22,7 @@ public class MergerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var file = DesiredSource.StaticFile("bench.yaml", "bench");
-        var statics = new List<ServiceDeclaration>(Services);
-        for (int i = 0; i < Services; i++)
-        {
-            var vip = NetAddress.FromBytes(IpFamily.V4, [10, 99, (byte)(i >> 8), (byte)i]);
-            VirtualService service = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, vip, 80), "wrr");
-            var servers = new RealServer[10];
-            for (int j = 0; j < servers.Length; j++)
-            {
-                servers[j] = new RealServer(NetAddress.FromBytes(IpFamily.V4, [10, 1, (byte)j, 1]), 8080, ForwardingMethod.Masquerade, 1 + j);
-            }
-
-            statics.Add(new ServiceDeclaration(file, service, servers));
-        }
+        List<ServiceDeclaration> statics = StaticDeclarations.Create(Services, 10);
 
         // Two container states, alternated so that every merge sees a changed declaration.
         VirtualService web = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, NetAddress.Parse("10.98.0.1"), 80), "rr");

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using BenchmarkDotNet.Attributes;
+using Ipvs.Benchmarks.Support;
 using Ipvs.Core.Desired;
 using Ipvs.Core.Draining;
 using Ipvs.Core.Kernel;
@@ -28,22 +29,9 @@ public class PlannerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var source = DesiredSource.StaticFile("bench.yaml", "bench");
-        var declarations = new List<ServiceDeclaration>(Services);
-        var kernel = new List<KernelService>(Services);
-        for (int i = 0; i < Services; i++)
-        {
-            var vip = NetAddress.FromBytes(IpFamily.V4, [10, 99, (byte)(i >> 8), (byte)i]);
-            VirtualService service = VirtualService.Create(VirtualServiceKey.ForAddress(IpvsProtocol.Tcp, vip, 80), "wrr");
-            var servers = new RealServer[ServersPerService];
-            for (int j = 0; j < ServersPerService; j++)
-            {
-                servers[j] = new RealServer(NetAddress.FromBytes(IpFamily.V4, [10, 1, (byte)j, 1]), 8080, ForwardingMethod.Masquerade, 1 + j);
-            }
-
-            declarations.Add(new ServiceDeclaration(source, service, servers));
-            kernel.Add(new KernelService(service, default, servers.Select(server => new KernelRealServer(server, default))));
-        }
+        List<ServiceDeclaration> declarations = StaticDeclarations.Create(Services, ServersPerService);
+        List<KernelService> kernel = [.. declarations.Select(declaration =>
+            new KernelService(declaration.Service, default, declaration.RealServers.Select(server => new KernelRealServer(server, default))))];
 
         _desired = new DesiredStateMerger().Merge(1, declarations).State;
         _kernel = KernelTable.Create(kernel);
