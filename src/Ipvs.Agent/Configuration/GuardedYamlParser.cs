@@ -74,7 +74,7 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
         {
             moved = inner.MoveNext();
         }
-        catch (Exception exception) when (exception is not YamlException)
+        catch (Exception exception) when (exception is not (YamlException or InputFileException or IOException))
         {
             // YamlDotNet 18.1's scanner throws InvalidOperationException on some broken files (a plain scalar such as
             // "fd00::/6Fwmarks:" inside an unclosed flow sequence): still a syntax error, reported where reading stopped.

@@ -88,6 +88,23 @@ internal static class InputFile
         return text;
     }
 
+    /// <summary>The file's text, decoded as it is read (<see cref="Utf8FileReader"/>), for a parser that reads it once through.</summary>
+    /// <exception cref="FormatException">Not a regular file, or larger than <paramref name="limit"/> bytes.</exception>
+    /// <exception cref="InputFileException">While reading: not UTF-8, or grown past the limit; the message names the file.</exception>
+    /// <exception cref="IOException">It cannot be opened or read (missing, no permission, I/O error).</exception>
+    public static TextReader OpenUtf8(string path, long limit)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var stream = new FileStream(OpenRegular(path), FileAccess.Read, bufferSize: 0);
+        if (stream.Length > limit)
+        {
+            stream.Dispose();
+            throw new FormatException($"{path}: larger than the limit of {limit} bytes");
+        }
+
+        return new Utf8FileReader(stream, path, limit);
+    }
+
     /// <summary>The regular file's bytes, within the limit; a byte-order mark is skipped, as File.ReadAllText did.</summary>
     private static ArraySegment<byte> ReadWithoutByteOrderMark(string path, long limit)
     {

@@ -426,6 +426,42 @@ public sealed class StaticServicesFileTests
     }
 
     [Fact]
+    public void Parse_KeyTwiceInAServerEntry_ErrorNamingFieldAndLine()
+    {
+        StaticServicesResult result = StaticServicesFile.Parse("services.yaml", """
+            services:
+              - name: a
+                vip: 10.99.0.10
+                port: 80
+                servers:
+                  - address: 10.1.1.1:8080
+                    weight: 2
+                    weight: 3
+            """);
+
+        Assert.Equal(["services.yaml:8: services[0].servers[0].weight: appears twice"], result.Errors);
+        Assert.Empty(result.Declarations);
+    }
+
+    [Fact]
+    public void Parse_FileReadWholeForAnAlias_SameDeclarationsAsReadServiceByService()
+    {
+        // An alias sends the reader down the whole-document path; the same services must come out of both paths.
+        string aliased = AllOptions.Replace("scheduler: sh", "scheduler: &scheduler sh", StringComparison.Ordinal)
+            + "\n  - { name: extra, vip: 10.99.0.14, port: 80, scheduler: *scheduler }\n";
+        string plain = AllOptions + "\n  - { name: extra, vip: 10.99.0.14, port: 80, scheduler: sh }\n";
+
+        StaticServicesResult whole = StaticServicesFile.Parse("services.yaml", aliased);
+        StaticServicesResult streamed = StaticServicesFile.Parse("services.yaml", plain);
+
+        Assert.Empty(whole.Errors);
+        Assert.Empty(streamed.Errors);
+        Assert.Equal(6, whole.Declarations.Count);
+        Assert.Equal(streamed.Declarations.Select(d => (d.Source, d.Service, d.Name, d.Check, d.Fallback)), whole.Declarations.Select(d => (d.Source, d.Service, d.Name, d.Check, d.Fallback)));
+        Assert.Equal(streamed.Declarations.SelectMany(d => d.RealServers), whole.Declarations.SelectMany(d => d.RealServers));
+    }
+
+    [Fact]
     public void Parse_UnknownRootKeyAfterTheServices_ErrorNamingItsLine()
     {
         StaticServicesResult result = StaticServicesFile.Parse("services.yaml", """
@@ -487,6 +523,23 @@ public sealed class StaticServicesFileTests
         string error = Assert.Single(result.Errors);
         Assert.StartsWith($"{path}:6: ", error, StringComparison.Ordinal);
         Assert.EndsWith("(line 6: quote bracketed IPv6 addresses, e.g. address: \"[fd00::2]:8080\")", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_InvalidByteAfterThousandsOfValidServices_OnlyTheUtf8ErrorNamingTheByte()
+    {
+        // The file is decoded as it is parsed: the bad byte is found partway, after services already read.
+        var yaml = new StringBuilder("services:\n");
+        for (int i = 0; i < 2_000; i++)
+        {
+            yaml.Append($"  - name: s{i}\n    vip: 10.99.{i / 250}.{i % 250}\n    port: 80\n    servers:\n      - address: 10.1.1.1:8080\n");
+        }
+
+        byte[] valid = Encoding.UTF8.GetBytes(yaml.ToString());
+        StaticServicesResult result = LoadFile([.. valid, .. Encoding.UTF8.GetBytes("  - name: caf"), 0xE9, .. Encoding.UTF8.GetBytes("\n")], out string path);
+
+        Assert.Equal([$"{path}: not UTF-8 text (byte {valid.Length + 13} is invalid)"], result.Errors);
+        Assert.Empty(result.Declarations);
     }
 
     [Fact]
