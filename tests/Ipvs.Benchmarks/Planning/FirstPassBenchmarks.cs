@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using Ipvs.Agent.Reconciliation;
 using Ipvs.Benchmarks.Support;
 using Ipvs.Core.Desired;
-using Ipvs.Core.Draining;
 using Ipvs.Core.Kernel;
 using Ipvs.Core.Ownership;
 using Ipvs.Core.Planning;
@@ -20,9 +19,7 @@ public class FirstPassBenchmarks
     private const int Services = 10_000;
     private const int ServersPerService = 10;
 
-    private readonly Planner _planner = new(
-        new OwnershipPolicy([AddressBlock.Parse("10.0.0.0/8")], [new FirewallMarkRange(1, 1000)]),
-        DrainPolicy.Default);
+    private readonly Planner _planner = BenchmarkPlanner.Create();
 
     private DesiredState _desired = DesiredState.Empty;
     private Plan _plan = null!;

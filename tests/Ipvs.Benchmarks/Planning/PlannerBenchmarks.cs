@@ -17,9 +17,7 @@ public class PlannerBenchmarks
     private const int Services = 10_000;
     private const int ServersPerService = 10;
 
-    private readonly Planner _planner = new(
-        new OwnershipPolicy([AddressBlock.Parse("10.0.0.0/8")], [new FirewallMarkRange(1, 1000)]),
-        DrainPolicy.Default);
+    private readonly Planner _planner = BenchmarkPlanner.Create();
 
     private DesiredState _desired = DesiredState.Empty;
     private KernelTable _kernel = KernelTable.Empty;
