@@ -99,7 +99,7 @@ internal static class InputFile
         if (stream.Length > limit)
         {
             stream.Dispose();
-            throw new FormatException($"{path}: larger than the limit of {limit} bytes");
+            throw new FormatException(TooLarge(path, limit));
         }
 
         return new Utf8FileReader(stream, path, limit);
@@ -115,7 +115,13 @@ internal static class InputFile
     }
 
     private static FormatException NotUtf8(string path, DecoderFallbackException exception) =>
-        new($"{path}: not UTF-8 text (byte {exception.Index} is invalid)", exception);
+        new(NotUtf8(path, exception.Index), exception);
+
+    /// <summary>What a file larger than its limit is told, whether found at the open or while read.</summary>
+    internal static string TooLarge(string path, long limit) => $"{path}: larger than the limit of {limit} bytes";
+
+    /// <summary>What a file with an invalid byte is told; <paramref name="offset"/> counts from after any byte-order mark.</summary>
+    internal static string NotUtf8(string path, long offset) => $"{path}: not UTF-8 text (byte {offset} is invalid)";
 
     /// <summary>Opens without blocking (a FIFO's open waits for a writer otherwise), then refuses anything but a regular file.</summary>
     private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRegular(string path)
@@ -162,7 +168,7 @@ internal static class InputFile
         long size = stream.Length;
         if (size > limit)
         {
-            throw new FormatException($"{path}: larger than the limit of {limit} bytes");
+            throw new FormatException(TooLarge(path, limit));
         }
 
         // One byte more than the size: reading into it shows that the file grew.
@@ -174,7 +180,7 @@ internal static class InputFile
             total += read;
             if (total > limit)
             {
-                throw new FormatException($"{path}: larger than the limit of {limit} bytes");
+                throw new FormatException(TooLarge(path, limit));
             }
 
             if (total == bytes.Length)

@@ -83,7 +83,7 @@ internal sealed class Utf8FileReader : TextReader
                 replaceInvalidSequences: false, isFinalBlock: _atEnd);
             if (status == OperationStatus.InvalidData)
             {
-                throw new InputFileException($"{_path}: not UTF-8 text (byte {_offset + decoded} is invalid)");
+                throw new InputFileException(InputFile.NotUtf8(_path, _offset + decoded));
             }
 
             _byteStart += decoded;
@@ -119,7 +119,7 @@ internal sealed class Utf8FileReader : TextReader
             _bytesRead += read;
             if (_bytesRead > _limit)
             {
-                throw new InputFileException($"{_path}: larger than the limit of {_limit} bytes");
+                throw new InputFileException(InputFile.TooLarge(_path, _limit));
             }
         }
         while (!_markChecked && _byteEnd < Encoding.UTF8.Preamble.Length);

@@ -61,7 +61,7 @@ public static partial class StaticServicesFile
 
     /// <param name="fileName">The file's name, for the errors.</param>
     /// <param name="open">A reader of the text from its start; called again for a file not of the usual shape.</param>
-    /// <param name="text">The whole text, only for what is not streamed (another shape, a hint at a syntax error).</param>
+    /// <param name="text">The whole text, only to hint at a syntax error (<see cref="BracketHint"/>).</param>
     private static StaticServicesResult Parse(string fileName, Func<TextReader> open, Func<string> text)
     {
         ArgumentNullException.ThrowIfNull(fileName);
